@@ -3,8 +3,15 @@
 // Pointers are byte offsets into the imported memory; all buffers are f32 and 16-byte aligned.
 // No allocation, no runtime: pure loops over linear memory.
 
+// Scratch for one packed panel of B (KC rows × 8 columns, contiguous), below the JS heap (which starts
+// at 64 KiB; AssemblyScript's static data sits at 1 KiB).
+const PANEL: usize = 16384;
+const KC: i32 = 1024; // 1024 rows × 32 bytes = 32 KiB: fits below 64 KiB
+
 // C[m×n] = act((accumulate ? C : 0) + bias + A·B), A[i,p] at a + 4(i·rs + p·cs), B row-major k×n.
-// Register-blocked 4 rows × 8 columns (two v128 per row); columns outer so a k×8 strip of B stays in L1.
+// Register-blocked 4 rows × 8 columns (two v128 per row). For each 8-column strip, B is first packed
+// into a contiguous panel: read in place it strides by n floats, which thrashes L1 sets when n·4 is a
+// multiple of 1 KiB (n = 256). k is split in chunks of KC so the panel always fits.
 export function gemm(
   c: usize, a: usize, b: usize, bias: usize,
   m: i32, k: i32, n: i32, rs: i32, cs: i32,
@@ -16,48 +23,71 @@ export function gemm(
   const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 8 <= n; j += 8) {
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      let c00 = zero, c01 = zero, c10 = zero, c11 = zero;
-      let c20 = zero, c21 = zero, c30 = zero, c31 = zero;
-      let pa = a + <usize>i * aRow;
-      let pb = b + (<usize>j << 2);
-      for (let p = 0; p < k; p++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        let s = f32x4.splat(load<f32>(pa));
-        c00 = f32x4.add(c00, f32x4.mul(s, b0));
-        c01 = f32x4.add(c01, f32x4.mul(s, b1));
-        s = f32x4.splat(load<f32>(pa + aRow));
-        c10 = f32x4.add(c10, f32x4.mul(s, b0));
-        c11 = f32x4.add(c11, f32x4.mul(s, b1));
-        s = f32x4.splat(load<f32>(pa + 2 * aRow));
-        c20 = f32x4.add(c20, f32x4.mul(s, b0));
-        c21 = f32x4.add(c21, f32x4.mul(s, b1));
-        s = f32x4.splat(load<f32>(pa + 3 * aRow));
-        c30 = f32x4.add(c30, f32x4.mul(s, b0));
-        c31 = f32x4.add(c31, f32x4.mul(s, b1));
-        pa += aStep;
-        pb += bRow;
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      const last = p0 + kc >= k;
+      const acc = p0 == 0 ? accumulate : 1;
+      const bi: usize = last ? bias : 0;
+      const act = last ? activation : 0;
+      // Packing pays only when the panel is reused by enough rows of A.
+      const packed = m >= 8;
+      let panel = b + <usize>p0 * bRow + (<usize>j << 2);
+      let stride = bRow;
+      if (packed) {
+        let src = panel;
+        for (let p = 0; p < kc; p++) {
+          const dst = PANEL + (<usize>p << 5);
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          src += bRow;
+        }
+        panel = PANEL;
+        stride = 32;
       }
-      const pc = c + ((<usize>i * <usize>n + <usize>j) << 2);
-      store8(pc, c00, c01, bias, j, accumulate, activation);
-      store8(pc + bRow, c10, c11, bias, j, accumulate, activation);
-      store8(pc + 2 * bRow, c20, c21, bias, j, accumulate, activation);
-      store8(pc + 3 * bRow, c30, c31, bias, j, accumulate, activation);
-    }
-    for (; i < m; i++) {
-      let c00 = zero, c01 = zero;
-      let pa = a + <usize>i * aRow;
-      let pb = b + (<usize>j << 2);
-      for (let p = 0; p < k; p++) {
-        const s = f32x4.splat(load<f32>(pa));
-        c00 = f32x4.add(c00, f32x4.mul(s, v128.load(pb)));
-        c01 = f32x4.add(c01, f32x4.mul(s, v128.load(pb, 16)));
-        pa += aStep;
-        pb += bRow;
+      const end = panel + <usize>kc * stride;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        let c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+        let c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        let pa = a + <usize>i * aRow + <usize>p0 * aStep;
+        let pb = panel;
+        while (pb < end) {
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          let s = v128.load32_splat(pa);
+          c00 = f32x4.add(c00, f32x4.mul(s, b0));
+          c01 = f32x4.add(c01, f32x4.mul(s, b1));
+          s = v128.load32_splat(pa + aRow);
+          c10 = f32x4.add(c10, f32x4.mul(s, b0));
+          c11 = f32x4.add(c11, f32x4.mul(s, b1));
+          s = v128.load32_splat(pa + 2 * aRow);
+          c20 = f32x4.add(c20, f32x4.mul(s, b0));
+          c21 = f32x4.add(c21, f32x4.mul(s, b1));
+          s = v128.load32_splat(pa + 3 * aRow);
+          c30 = f32x4.add(c30, f32x4.mul(s, b0));
+          c31 = f32x4.add(c31, f32x4.mul(s, b1));
+          pa += aStep;
+          pb += stride;
+        }
+        const pc = c + ((<usize>i * <usize>n + <usize>j) << 2);
+        store8(pc, c00, c01, bi, j, acc, act);
+        store8(pc + bRow, c10, c11, bi, j, acc, act);
+        store8(pc + 2 * bRow, c20, c21, bi, j, acc, act);
+        store8(pc + 3 * bRow, c30, c31, bi, j, acc, act);
       }
-      store8(c + ((<usize>i * <usize>n + <usize>j) << 2), c00, c01, bias, j, accumulate, activation);
+      for (; i < m; i++) {
+        let c00 = zero, c01 = zero;
+        let pa = a + <usize>i * aRow + <usize>p0 * aStep;
+        let pb = panel;
+        while (pb < end) {
+          const s = v128.load32_splat(pa);
+          c00 = f32x4.add(c00, f32x4.mul(s, v128.load(pb)));
+          c01 = f32x4.add(c01, f32x4.mul(s, v128.load(pb, 16)));
+          pa += aStep;
+          pb += stride;
+        }
+        store8(c + ((<usize>i * <usize>n + <usize>j) << 2), c00, c01, bi, j, acc, act);
+      }
     }
   }
   for (; j + 4 <= n; j += 4) {
@@ -66,7 +96,7 @@ export function gemm(
       let pa = a + <usize>i * aRow;
       let pb = b + (<usize>j << 2);
       for (let p = 0; p < k; p++) {
-        c00 = f32x4.add(c00, f32x4.mul(f32x4.splat(load<f32>(pa)), v128.load(pb)));
+        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
         pa += aStep;
         pb += bRow;
       }
@@ -92,7 +122,6 @@ export function gemm(
   }
 }
 
-// @ts-expect-error: decorator
 @inline function store4(pc: usize, v: v128, bias: usize, j: i32, accumulate: i32, activation: i32): void {
   if (accumulate) v = f32x4.add(v, v128.load(pc));
   if (bias) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
