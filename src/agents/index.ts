@@ -1,0 +1,14 @@
+export {
+  type DqnConfig,
+  dqnConfigSchema,
+  type ReinforceConfig,
+  reinforceConfigSchema,
+  type TabularQConfig,
+  tabularQConfigSchema,
+} from './config.ts';
+export { createAgent, listAlgorithms, loadAgent, registerAgent } from './create-agent.ts';
+export { DqnAgent } from './dqn.ts';
+export { epsilonAt, epsilonGreedy, softmaxProbabilities } from './exploration.ts';
+export { ReinforceAgent } from './reinforce.ts';
+export { TabularQAgent } from './tabular-q.ts';
+export * from './update-rules.ts';

@@ -1,0 +1,110 @@
+import { EngineError } from '../core/engine-error.ts';
+import { Rng } from '../core/rng.ts';
+import { actionCount } from '../core/spaces.ts';
+import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../core/types.ts';
+import type { TabularQConfig } from './config.ts';
+import { epsilonAt, epsilonGreedy } from './exploration.ts';
+import { qLearningUpdate } from './update-rules.ts';
+
+/**
+ * Tabular Q-learning over any finite set of observations: each distinct observation vector is a state
+ * (a discrete space's index, or a one-hot box). The brief's rule, Watkins & Dayan 1992.
+ */
+export class TabularQAgent implements Agent {
+  readonly algorithm = 'tabular-q';
+  private readonly actions: number;
+  private readonly table = new Map<string, Float64Array>();
+  private readonly visits = new Map<string, Float64Array>();
+  private rng: Rng;
+  private steps = 0;
+  private updates = 0;
+  private recentLoss = Number.NaN;
+
+  constructor(readonly config: TabularQConfig) {
+    this.actions = actionCount(config.actionSpace);
+    this.rng = new Rng(config.seed);
+  }
+
+  private key(observation: Float32Array): string {
+    return Array.prototype.join.call(observation, ',');
+  }
+
+  /** Q(s, ·) for an observation (a fresh row of initialValue for unseen states). */
+  values(observation: Float32Array): Float64Array {
+    const key = this.key(observation);
+    let row = this.table.get(key);
+    if (!row) {
+      row = new Float64Array(this.actions).fill(this.config.initialValue);
+      this.table.set(key, row);
+      this.visits.set(key, new Float64Array(this.actions));
+    }
+    return row;
+  }
+
+  act(observation: Float32Array, options: ActOptions = {}): Decision {
+    const q = this.values(observation);
+    const epsilon = options.explore === false ? 0 : epsilonAt(this.config.epsilon, this.steps);
+    const choice = epsilonGreedy(q, this.actions, epsilon, this.rng, options.actionMask);
+    if (choice.action < 0) {
+      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
+        hint: 'allow at least one action in info.actionMask',
+      });
+    }
+    return { action: choice.action, propensity: choice.propensity, values: Float32Array.from(q) };
+  }
+
+  observe(t: Transition): void {
+    this.steps++;
+    const q = this.values(t.observation);
+    const visits = this.visits.get(this.key(t.observation))!;
+    visits[t.action]++;
+    const alpha =
+      this.config.learningRateSchedule === 'visits'
+        ? this.config.learningRate / visits[t.action] ** this.config.visitExponent
+        : this.config.learningRate;
+    const next = t.terminated ? null : this.values(t.nextObservation);
+    const error = qLearningUpdate(q, t.action, t.reward, next, this.config.gamma, alpha, t.nextActionMask);
+    this.updates++;
+    const loss = 0.5 * error * error;
+    this.recentLoss = Number.isNaN(this.recentLoss) ? loss : 0.99 * this.recentLoss + 0.01 * loss;
+  }
+
+  stats(): AgentStats {
+    return {
+      steps: this.steps,
+      updates: this.updates,
+      loss: this.recentLoss,
+      epsilon: epsilonAt(this.config.epsilon, this.steps),
+    };
+  }
+
+  /** All states seen, with their Q rows. */
+  entries(): Array<[string, Float64Array]> {
+    return [...this.table.entries()];
+  }
+
+  toJSON(): AgentSnapshot {
+    return {
+      format: 'nextbest.agent',
+      version: 1,
+      algorithm: this.algorithm,
+      config: this.config as unknown as Record<string, unknown>,
+      state: {
+        steps: this.steps,
+        updates: this.updates,
+        rng: this.rng.state(),
+        table: [...this.table.entries()].map(([key, row]) => [key, [...row], [...this.visits.get(key)!]]),
+      },
+    };
+  }
+
+  restore(state: Record<string, unknown>): void {
+    this.steps = state.steps as number;
+    this.updates = state.updates as number;
+    this.rng = Rng.fromState(state.rng as ReturnType<Rng['state']>);
+    for (const [key, row, visits] of state.table as Array<[string, number[], number[]]>) {
+      this.table.set(key, Float64Array.from(row));
+      this.visits.set(key, Float64Array.from(visits));
+    }
+  }
+}

@@ -1,0 +1,14 @@
+export { CartPoleEnvironment, cartPoleOptionsSchema } from './cartpole.ts';
+export {
+  CHAIN_BACK,
+  CHAIN_FORWARD,
+  ChainEnvironment,
+  type ChainOptions,
+  chainOptionsSchema,
+} from './chain.ts';
+export {
+  createEnvironment,
+  type EnvironmentFactory,
+  listEnvironments,
+  registerEnvironment,
+} from './registry.ts';

@@ -1,0 +1,29 @@
+import { EngineError } from '../core/engine-error.ts';
+import type { Environment } from '../core/types.ts';
+import { CartPoleEnvironment } from './cartpole.ts';
+import { ChainEnvironment } from './chain.ts';
+
+export type EnvironmentFactory = (options?: unknown) => Environment;
+
+const factories = new Map<string, EnvironmentFactory>([
+  ['chain', (options) => new ChainEnvironment(options)],
+  ['cartpole', (options) => new CartPoleEnvironment(options)],
+]);
+
+export function registerEnvironment(id: string, factory: EnvironmentFactory): void {
+  factories.set(id, factory);
+}
+
+export function listEnvironments(): string[] {
+  return [...factories.keys()];
+}
+
+export function createEnvironment(id: string, options?: unknown): Environment {
+  const factory = factories.get(id);
+  if (!factory) {
+    throw new EngineError('E_UNKNOWN_ENVIRONMENT', `unknown environment '${id}'`, {
+      hint: `use one of: ${listEnvironments().join(', ')}, or registerEnvironment() your own`,
+    });
+  }
+  return factory(options);
+}

@@ -1,0 +1,1 @@
+export { formatMeanCi, normalQuantile, type Summary, summarize, tCritical } from './statistics.ts';

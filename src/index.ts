@@ -1,0 +1,21 @@
+/**
+ * NextBest: a self-hostable reinforcement-learning decision engine for commerce.
+ * The library's public face (DESIGN.md, "Library entry points").
+ */
+export * from './agents/index.ts';
+export * from './core/index.ts';
+export * from './environments/index.ts';
+export * from './evaluation/index.ts';
+export {
+  Activation,
+  getHeap,
+  Heap,
+  type KernelChoice,
+  Mlp,
+  type MlpOptions,
+  Optimizer,
+  type OptimizerConfig,
+  Tensor,
+} from './numeric/index.ts';
+export * from './replay/index.ts';
+export * from './training/index.ts';
