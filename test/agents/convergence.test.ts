@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createAgent } from '../../src/agents/create-agent.ts';
+import type { TabularQAgent } from '../../src/agents/tabular-q.ts';
+import { CartPoleEnvironment } from '../../src/environments/cartpole.ts';
+import { CHAIN_FORWARD, ChainEnvironment } from '../../src/environments/chain.ts';
+import { evaluate, train } from '../../src/training/train.ts';
+
+describe('learning on the chain MDP (the myopic choice is wrong)', () => {
+  const trainTabular = (
+    slip: number,
+    steps: number,
+    schedule: 'constant' | 'visits',
+    learningRate: number,
+  ) => {
+    const env = new ChainEnvironment({ slip, length: 5 });
+    const agent = createAgent({
+      algorithm: 'tabular-q',
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      gamma: 0.9,
+      seed: 1,
+      // Off-policy learning from a uniformly random behaviour policy.
+      epsilon: { start: 1, end: 1, decaySteps: 0 },
+      learningRate,
+      learningRateSchedule: schedule,
+      visitExponent: 0.7,
+    }) as TabularQAgent;
+    train({ environment: env, agent, steps, seed: 1 });
+    const optimal = env.optimalQ(0.9);
+    let worst = 0;
+    let greedyOptimal = true;
+    for (let s = 0; s < 5; s++) {
+      const o = new Float32Array(5);
+      o[s] = 1;
+      const q = agent.values(o);
+      for (let a = 0; a < 2; a++) worst = Math.max(worst, Math.abs(q[a] - optimal[s][a]));
+      greedyOptimal &&= q[1] > q[0] === optimal[s][1] > optimal[s][0];
+    }
+    return { worst, greedyOptimal };
+  };
+
+  test("tabular Q-learning converges to value iteration's Q* (max abs error < 0.05)", () => {
+    const { worst, greedyOptimal } = trainTabular(0, 20_000, 'constant', 0.5);
+    assert.ok(worst < 0.05, `max |Q − Q*| = ${worst}`);
+    assert.ok(greedyOptimal);
+  });
+
+  test('tabular Q-learning with slippery transitions (Strens slip 0.2) approaches Q* with decaying steps', () => {
+    // α_n = 1/n(s,a)^0.7: stochastic approximation noise remains; Q* here ranges up to ~60.
+    const { worst, greedyOptimal } = trainTabular(0.2, 300_000, 'visits', 1);
+    assert.ok(worst < 0.5, `max |Q − Q*| = ${worst}`);
+    assert.ok(greedyOptimal);
+  });
+
+  test('DQN finds the optimal chain policy on 5/5 seeds', () => {
+    const optimal = new ChainEnvironment().optimalQ(0.9);
+    for (let s = 0; s < 5; s++) assert.ok(optimal[s][1] > optimal[s][0], 'forward is optimal everywhere');
+    for (let seed = 1; seed <= 5; seed++) {
+      const env = new ChainEnvironment();
+      const agent = createAgent({
+        algorithm: 'dqn',
+        observationSpace: env.observationSpace,
+        actionSpace: env.actionSpace,
+        gamma: 0.9,
+        seed,
+        network: { hidden: [32, 32] },
+        learningRate: 1e-3,
+        batchSize: 32,
+        learningStarts: 500,
+        bufferSize: 10_000,
+        targetUpdateInterval: 200,
+        epsilon: { start: 1, end: 0.1, decaySteps: 3_000 },
+      });
+      train({ environment: env, agent, steps: 6_000, seed });
+      for (let s = 0; s < 5; s++) {
+        const o = new Float32Array(5);
+        o[s] = 1;
+        assert.equal(agent.act(o, { explore: false }).action, CHAIN_FORWARD, `seed ${seed}, state ${s}`);
+      }
+      const greedy = evaluate({ environment: env, policy: agent, episodes: 3, seed });
+      assert.equal(greedy.summary.mean, 10 * (100 - 4), `seed ${seed}: the optimal return is 960`);
+      agent.dispose?.();
+    }
+  });
+
+  test('REINFORCE with a baseline balances CartPole', () => {
+    const env = new CartPoleEnvironment();
+    const agent = createAgent({
+      algorithm: 'reinforce',
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      seed: 1,
+      learningRate: 3e-3,
+      baselineLearningRate: 3e-3,
+      entropyCoefficient: 0,
+      episodesPerUpdate: 4,
+    });
+    const before = evaluate({ environment: env, policy: agent, episodes: 10 }).summary.mean;
+    train({ environment: env, agent, steps: 60_000, seed: 1 });
+    const after = evaluate({ environment: env, policy: agent, episodes: 10 }).summary.mean;
+    assert.ok(before < 100, `untrained return ${before}`);
+    assert.ok(after >= 450, `trained return ${after}`);
+  });
+});
