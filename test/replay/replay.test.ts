@@ -12,7 +12,7 @@ const obs = (v: number) => Float32Array.of(v);
 describe('replay', () => {
   test('sum tree totals, minimum and prefix-sum search', () => {
     const tree = new SumTree(5);
-    [3, 1, 4, 1, 5].forEach((p, i) => tree.set(i, p));
+    for (const [i, p] of [3, 1, 4, 1, 5].entries()) tree.set(i, p);
     assert.equal(tree.total, 14);
     assert.equal(tree.min, 1);
     // cumulative: [0,3) → 0, [3,4) → 1, [4,8) → 2, [8,9) → 3, [9,14) → 4
@@ -66,7 +66,8 @@ describe('replay', () => {
       replay.sampleWithPriority(batch, rng, 1);
       for (let i = 0; i < batch.size; i++) counts[batch.indices[i]]++;
     }
-    counts.forEach((c, i) => assert.ok(Math.abs(c / 20_000 - (i + 1) / 10) < 0.01, `index ${i}: ${c}`));
+    for (const [i, c] of counts.entries())
+      assert.ok(Math.abs(c / 20_000 - (i + 1) / 10) < 0.01, `index ${i}: ${c}`);
     // β = 1: w_i = (N·p_i/Σ)^−1 / (N·p_min/Σ)^−1 = p_min / p_i.
     replay.sampleWithPriority(batch, rng, 1);
     for (let i = 0; i < 50; i++) {
