@@ -3,6 +3,13 @@
 // Pointers are byte offsets into the imported memory; all buffers are f32 and 16-byte aligned.
 // No allocation, no runtime: pure loops over linear memory.
 
+// a·b + c. The relaxed-SIMD build (scripts/build-wasm.mjs) swaps this one line for a fused
+// multiply-add, f32x4.relaxed_madd, where the runtime supports it.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(c, f32x4.mul(a, b)); // MADD
+}
+
 // Scratch for one packed panel of B (KC rows × 8 columns, contiguous), below the JS heap (which starts
 // at 64 KiB; AssemblyScript's static data sits at 1 KiB).
 const PANEL: usize = 16384;
@@ -22,6 +29,35 @@ export function gemm(
   const bRow = (<usize>n) << 2;
   const zero = f32x4.splat(0);
   let j = 0;
+  if (m < 4) {
+    // Few rows (batch-1 inference): 32 columns at a time, 8 independent accumulators per row so the
+    // adds do not wait on each other; B rows are read contiguously.
+    for (; j + 32 <= n; j += 32) {
+      for (let i = 0; i < m; i++) {
+        let c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
+        let pa = a + <usize>i * aRow;
+        let pb = b + (<usize>j << 2);
+        for (let p = 0; p < k; p++) {
+          const s = v128.load32_splat(pa);
+          c0 = madd(s, v128.load(pb), c0);
+          c1 = madd(s, v128.load(pb, 16), c1);
+          c2 = madd(s, v128.load(pb, 32), c2);
+          c3 = madd(s, v128.load(pb, 48), c3);
+          c4 = madd(s, v128.load(pb, 64), c4);
+          c5 = madd(s, v128.load(pb, 80), c5);
+          c6 = madd(s, v128.load(pb, 96), c6);
+          c7 = madd(s, v128.load(pb, 112), c7);
+          pa += aStep;
+          pb += bRow;
+        }
+        const pc = c + ((<usize>i * <usize>n + <usize>j) << 2);
+        store8(pc, c0, c1, bias, j, accumulate, activation);
+        store8(pc + 32, c2, c3, bias, j + 8, accumulate, activation);
+        store8(pc + 64, c4, c5, bias, j + 16, accumulate, activation);
+        store8(pc + 96, c6, c7, bias, j + 24, accumulate, activation);
+      }
+    }
+  }
   for (; j + 8 <= n; j += 8) {
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
@@ -55,17 +91,17 @@ export function gemm(
           const b0 = v128.load(pb);
           const b1 = v128.load(pb, 16);
           let s = v128.load32_splat(pa);
-          c00 = f32x4.add(c00, f32x4.mul(s, b0));
-          c01 = f32x4.add(c01, f32x4.mul(s, b1));
+          c00 = madd(s, b0, c00);
+          c01 = madd(s, b1, c01);
           s = v128.load32_splat(pa + aRow);
-          c10 = f32x4.add(c10, f32x4.mul(s, b0));
-          c11 = f32x4.add(c11, f32x4.mul(s, b1));
+          c10 = madd(s, b0, c10);
+          c11 = madd(s, b1, c11);
           s = v128.load32_splat(pa + 2 * aRow);
-          c20 = f32x4.add(c20, f32x4.mul(s, b0));
-          c21 = f32x4.add(c21, f32x4.mul(s, b1));
+          c20 = madd(s, b0, c20);
+          c21 = madd(s, b1, c21);
           s = v128.load32_splat(pa + 3 * aRow);
-          c30 = f32x4.add(c30, f32x4.mul(s, b0));
-          c31 = f32x4.add(c31, f32x4.mul(s, b1));
+          c30 = madd(s, b0, c30);
+          c31 = madd(s, b1, c31);
           pa += aStep;
           pb += stride;
         }
@@ -81,8 +117,8 @@ export function gemm(
         let pb = panel;
         while (pb < end) {
           const s = v128.load32_splat(pa);
-          c00 = f32x4.add(c00, f32x4.mul(s, v128.load(pb)));
-          c01 = f32x4.add(c01, f32x4.mul(s, v128.load(pb, 16)));
+          c00 = madd(s, v128.load(pb), c00);
+          c01 = madd(s, v128.load(pb, 16), c01);
           pa += aStep;
           pb += stride;
         }
@@ -96,7 +132,7 @@ export function gemm(
       let pa = a + <usize>i * aRow;
       let pb = b + (<usize>j << 2);
       for (let p = 0; p < k; p++) {
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+        c00 = madd(v128.load32_splat(pa), v128.load(pb), c00);
         pa += aStep;
         pb += bRow;
       }
@@ -280,7 +316,7 @@ export function sumSquares(x: usize, len: i32): f64 {
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
-    acc = f32x4.add(acc, f32x4.mul(v, v));
+    acc = madd(v, v, acc);
     if ((i & 1023) == 1020) {
       total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) +
         <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);

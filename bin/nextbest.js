@@ -9,7 +9,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const tsxLoader = require.resolve('tsx');
 const entry = join(here, '..', 'src', 'cli', 'main.ts');
-const result = spawnSync(process.execPath, ['--import', tsxLoader, entry, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+// Fused multiply-add kernels need relaxed SIMD, behind a flag on Node 20 (on by default from Node 22).
+const flags = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+const result = spawnSync(
+  process.execPath,
+  [...flags, '--import', tsxLoader, entry, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

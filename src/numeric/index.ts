@@ -2,7 +2,7 @@ export { denseBackward, denseForward, duelingBackward, duelingForward } from './
 export { getHeap, Heap, type KernelChoice, Tensor } from './heap.ts';
 export { Activation, type ActivationCode, type ActivationName, type Kernels } from './kernels/kernels.ts';
 export { ReferenceKernels } from './kernels/reference-kernels.ts';
-export { WasmKernels, wasmModule } from './kernels/wasm-kernels.ts';
+export { WasmKernels, wasmKernelModule, wasmModule } from './kernels/wasm-kernels.ts';
 export {
   huber,
   huberGradient,

@@ -7,3 +7,9 @@ export {
   type TrainResult,
   train,
 } from './train.ts';
+export {
+  type CurvePoint,
+  type SolveOptions,
+  type SolveResult,
+  trainUntilSolved,
+} from './train-until-solved.ts';

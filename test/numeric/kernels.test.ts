@@ -43,6 +43,8 @@ describe('WebAssembly SIMD kernels match the reference kernels', () => {
     [64, 64, 256],
     [3, 17, 50],
     [9, 33, 12],
+    [2, 64, 256],
+    [1, 40, 70],
   ];
   for (const [m, k, n] of shapes) {
     for (const activation of [Activation.none, Activation.relu]) {

@@ -40,21 +40,42 @@ interface WasmExports {
 }
 
 const PAGE_FLOATS = 65536 / 4;
-const wasmPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'build', 'kernels.wasm');
-let compiled: WebAssembly.Module | null | undefined;
+const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'build');
+let compiled: { module: WebAssembly.Module; relaxed: boolean } | null | undefined;
 
-/** The compiled SIMD module, or null when it was not built or this runtime lacks WebAssembly SIMD. */
-export function wasmModule(): WebAssembly.Module | null {
+/**
+ * The compiled kernel module: the fused multiply-add (relaxed SIMD) build when this runtime validates
+ * it (Node ≥ 22, or Node 20 started with --experimental-wasm-relaxed-simd, as our scripts and launcher
+ * do) and NEXTBEST_RELAXED_SIMD is not 0; else the plain SIMD build; null when neither was built or
+ * WebAssembly SIMD is unavailable.
+ */
+export function wasmKernelModule(): { module: WebAssembly.Module; relaxed: boolean } | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
-  if (typeof WebAssembly === 'object' && existsSync(wasmPath)) {
+  if (typeof WebAssembly !== 'object') return compiled;
+  const candidates: Array<[string, boolean]> = [
+    ['kernels-relaxed.wasm', true],
+    ['kernels.wasm', false],
+  ];
+  for (const [file, relaxed] of candidates) {
+    if (relaxed && process.env.NEXTBEST_RELAXED_SIMD === '0') continue;
+    const path = join(buildDir, file);
+    if (!existsSync(path)) continue;
+    const bytes = readFileSync(path);
+    if (!WebAssembly.validate(bytes)) continue;
     try {
-      compiled = new WebAssembly.Module(readFileSync(wasmPath));
+      compiled = { module: new WebAssembly.Module(bytes), relaxed };
+      break;
     } catch {
-      compiled = null;
+      // try the next candidate
     }
   }
   return compiled;
+}
+
+/** The compiled kernel module, or null (see wasmKernelModule). */
+export function wasmModule(): WebAssembly.Module | null {
+  return wasmKernelModule()?.module ?? null;
 }
 
 /**
@@ -63,12 +84,15 @@ export function wasmModule(): WebAssembly.Module | null {
  */
 export class WasmKernels implements Kernels {
   readonly name = 'wasm-simd' as const;
+  /** True when multiply-adds are fused (relaxed SIMD build). */
+  readonly fusedMultiplyAdd: boolean;
   f32: Float32Array;
   generation = 0;
   private readonly memory: WebAssembly.Memory;
   private readonly exports: WasmExports;
 
   constructor(module: WebAssembly.Module, initialFloats = HEAP_BASE_FLOATS * 4) {
+    this.fusedMultiplyAdd = wasmKernelModule()?.module === module && wasmKernelModule()?.relaxed === true;
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(initialFloats / PAGE_FLOATS), maximum: 65536 });
     const instance = new WebAssembly.Instance(module, {
       env: {

@@ -1,6 +1,7 @@
 // The part of the WebAssembly JS API we use. Node 20 has it at run time, but @types/node 20 does not
 // declare it and lib.dom would bring in every browser global.
 declare namespace WebAssembly {
+  function validate(bytes: BufferSource): boolean;
   class Module {
     constructor(bytes: BufferSource);
   }

@@ -1,0 +1,149 @@
+/**
+ * DQN throughput beside PyTorch CPU, in one run (issue: foundation). Workload: MLP 64→256→256→50 (ReLU),
+ * batch 64, Adam, Huber loss, gradient clipping at 10, uniform replay sampling; plus batch-1 and
+ * batch-256 Q inference. PyTorch runs from Debian's python3-torch with 1 thread, then 2 threads with
+ * OMP_WAIT_POLICY=PASSIVE. Usage: npx tsx benchmarks/dqn-throughput.ts [--seconds 3] [--json]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAgent } from '../src/agents/create-agent.ts';
+import type { DqnAgent } from '../src/agents/dqn.ts';
+import { Rng } from '../src/core/rng.ts';
+import { box, discrete } from '../src/core/spaces.ts';
+import { wasmKernelModule } from '../src/numeric/kernels/wasm-kernels.ts';
+import { writeResult } from './write-result.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 3) || 3;
+const PYTHON = '/usr/bin/python3';
+
+function rate(fn: () => void, budgetSeconds: number): number {
+  for (let i = 0; i < 50; i++) fn();
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < budgetSeconds * 1000) {
+    for (let i = 0; i < 20; i++) fn();
+    count += 20;
+  }
+  return count / ((performance.now() - start) / 1000);
+}
+
+function ours(kernels: 'wasm' | 'reference', double: boolean) {
+  const agent = createAgent({
+    algorithm: 'dqn',
+    observationSpace: box([64]),
+    actionSpace: discrete(50),
+    network: { hidden: [256, 256] },
+    batchSize: 64,
+    learningStarts: 1_000_000_000, // fill the replay without learning; update() is called directly
+    bufferSize: 10_000,
+    double,
+    kernels,
+  }) as DqnAgent;
+  const rng = new Rng(0);
+  for (let i = 0; i < 10_000; i++) {
+    const o = Float32Array.from({ length: 64 }, () => rng.normal());
+    agent.observe({
+      observation: o,
+      action: rng.int(50),
+      reward: rng.normal(),
+      nextObservation: o,
+      terminated: rng.float() < 0.05,
+      truncated: false,
+    });
+  }
+  const updates = rate(() => agent.update(), seconds);
+  const x1 = Float32Array.from({ length: 64 }, () => rng.normal());
+  const x256 = Float32Array.from({ length: 256 * 64 }, () => rng.normal());
+  const batch1 = rate(() => agent.online.forward(x1, 1).slice(), seconds);
+  const batch256 = rate(() => agent.online.forward(x256, 256).slice(), seconds);
+  agent.dispose();
+  return { updatesPerSecond: updates, batch1PerSecond: batch1, batch256PerSecond: batch256 };
+}
+
+function ensureTorch(): boolean {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+  if (probe.status === 0) return true;
+  console.error(
+    'PyTorch is missing: installing python3-torch and libopenblas0-pthread from Debian with apt-get…',
+  );
+  try {
+    execFileSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-pthread'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch {
+    console.error('apt-get failed; PyTorch columns will be empty.');
+    return false;
+  }
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+function torch(threads: number) {
+  const out = execFileSync(PYTHON, [join(here, 'peers', 'torch_dqn.py'), String(threads), String(seconds)], {
+    env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as {
+    torch: string;
+    updatesPerSecond: number;
+    batch1PerSecond: number;
+    batch256PerSecond: number;
+  };
+}
+
+type Row = { name: string; updatesPerSecond: number; batch1PerSecond: number; batch256PerSecond: number };
+
+// Child mode: measure our kernels only and print JSON (used to measure the plain-SIMD build, which a
+// process that already loaded the relaxed build cannot switch to).
+if (args.includes('--ours-json')) {
+  console.log(JSON.stringify(ours('wasm', false)));
+  process.exit(0);
+}
+
+const fused = wasmKernelModule()?.relaxed === true;
+const label = fused ? 'wasm relaxed-SIMD (FMA)' : 'wasm SIMD';
+const rows: Row[] = [];
+console.error(`measuring NextBest ${label} kernels…`);
+rows.push({ name: `NextBest ${label}, DQN`, ...ours('wasm', false) });
+rows.push({ name: `NextBest ${label}, Double DQN`, ...ours('wasm', true) });
+if (fused) {
+  console.error('measuring NextBest plain wasm SIMD kernels (NEXTBEST_RELAXED_SIMD=0)…');
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--ours-json', '--seconds', String(seconds)],
+    {
+      env: { ...process.env, NEXTBEST_RELAXED_SIMD: '0' },
+      encoding: 'utf8',
+    },
+  );
+  rows.push({ name: 'NextBest wasm SIMD (no FMA), DQN', ...JSON.parse(out.trim().split('\n').at(-1)!) });
+}
+console.error('measuring NextBest reference kernels…');
+rows.push({ name: 'NextBest reference TypeScript, DQN', ...ours('reference', false) });
+let version = 'missing';
+if (existsSync(PYTHON) && ensureTorch()) {
+  for (const threads of [1, 2]) {
+    console.error(`measuring PyTorch, ${threads} thread(s)…`);
+    const r = torch(threads);
+    version = r.torch;
+    rows.push({ name: `PyTorch ${r.torch} CPU, ${threads} thread${threads > 1 ? 's' : ''}, DQN`, ...r });
+  }
+}
+const peer = rows.find((r) => r.name.includes('1 thread'));
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+const ratio = (v: number, p?: number) => (p ? `${(v / p).toFixed(2)}×` : '–');
+const lines = [
+  '| implementation | DQN updates/s | ratio | batch-1 Q calls/s | ratio | batch-256 Q calls/s | ratio |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${fmt(r.updatesPerSecond)} | ${ratio(r.updatesPerSecond, peer?.updatesPerSecond)} | ${fmt(r.batch1PerSecond)} | ${ratio(r.batch1PerSecond, peer?.batch1PerSecond)} | ${fmt(r.batch256PerSecond)} | ${ratio(r.batch256PerSecond, peer?.batch256PerSecond)} |`,
+  ),
+];
+console.log(lines.join('\n'));
+console.log('\nRatios are against PyTorch with 1 thread, measured in this same run.');
+writeResult('dqn-throughput', { seconds, torch: version, rows });

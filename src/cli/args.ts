@@ -1,0 +1,31 @@
+import { parseArgs } from 'node:util';
+import { EngineError } from '../core/engine-error.ts';
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; default?: string | boolean };
+
+/** Parse a command's flags; unknown flags and missing values become E_USAGE errors (exit code 2). */
+export function parseFlags<T extends Record<string, OptionSpec>>(
+  command: string,
+  argv: string[],
+  options: T,
+): { [K in keyof T]: T[K]['type'] extends 'boolean' ? boolean : string | undefined } {
+  try {
+    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return values as never;
+  } catch (error) {
+    throw new EngineError('E_USAGE', `${command}: ${(error as Error).message}`, {
+      hint: `run 'nextbest ${command} --help'`,
+    });
+  }
+}
+
+export function intFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new EngineError('E_USAGE', `--${name} must be an integer ≥ ${min}, got '${value}'`, {
+      path: `--${name}`,
+    });
+  }
+  return n;
+}
