@@ -75,6 +75,20 @@ export const dqnConfigSchema = z
         message: 'parametric DQN needs actionFeatureSize > 0 (the length of each action feature vector)',
       });
     }
+    if (config.parametric && (config.dueling || config.network.head === 'dueling')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['dueling'],
+        message: 'parametric DQN scores one action at a time: a dueling head does not apply',
+      });
+    }
+    if (config.parametric && config.prioritizedReplay) {
+      context.addIssue({
+        code: 'custom',
+        path: ['prioritizedReplay'],
+        message: 'parametric DQN does not support prioritised replay yet',
+      });
+    }
     if (config.learningStarts < config.batchSize && config.learningStarts > 0) {
       context.addIssue({
         code: 'custom',

@@ -4,6 +4,7 @@ import { EngineError } from '../core/engine-error.ts';
 import type { Agent, AgentSnapshot } from '../core/types.ts';
 import { dqnConfigSchema, reinforceConfigSchema, tabularQConfigSchema } from './config.ts';
 import { DqnAgent } from './dqn.ts';
+import { ParametricDqnAgent } from './parametric-dqn.ts';
 import { ReinforceAgent } from './reinforce.ts';
 import { TabularQAgent } from './tabular-q.ts';
 
@@ -18,7 +19,16 @@ interface AgentFactory {
 
 const factories = new Map<string, AgentFactory>([
   ['tabular-q', { schema: tabularQConfigSchema, create: (c) => new TabularQAgent(c as never) }],
-  ['dqn', { schema: dqnConfigSchema, create: (c) => new DqnAgent(c as never) }],
+  [
+    'dqn',
+    {
+      schema: dqnConfigSchema,
+      create: (c) =>
+        (c as { parametric: boolean }).parametric
+          ? new ParametricDqnAgent(c as never)
+          : new DqnAgent(c as never),
+    },
+  ],
   ['reinforce', { schema: reinforceConfigSchema, create: (c) => new ReinforceAgent(c as never) }],
 ]);
 

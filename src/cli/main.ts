@@ -1,0 +1,56 @@
+import { listAlgorithms } from '../agents/create-agent.ts';
+import { EngineError } from '../core/engine-error.ts';
+import { listEnvironments } from '../environments/registry.ts';
+import { runDemo } from './commands/demo.ts';
+import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
+
+const help = `nextbest: a reinforcement-learning decision engine for commerce
+
+Usage: nextbest <command> [flags]     (every command takes --help; tables also come as --json)
+
+Commands:
+  demo         the first-run demonstration (npm start): chain MDP and CartPole
+  train        train an agent on an environment and save a snapshot
+  evaluate     evaluate a saved agent's greedy policy
+  envs         list environments
+  algorithms   list algorithms
+`;
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(help);
+      return 0;
+    case 'demo':
+      return runDemo(rest);
+    case 'train':
+      return runTrain(rest);
+    case 'evaluate':
+      return runEvaluate(rest);
+    case 'envs':
+      console.log(
+        rest.includes('--json') ? JSON.stringify(listEnvironments()) : listEnvironments().join('\n'),
+      );
+      return 0;
+    case 'algorithms':
+      console.log(rest.includes('--json') ? JSON.stringify(listAlgorithms()) : listAlgorithms().join('\n'));
+      return 0;
+    default:
+      throw new EngineError('E_USAGE', `unknown command '${command}'`, { hint: "run 'nextbest --help'" });
+  }
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof EngineError) {
+    console.error(`nextbest: ${error.format()}`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}
