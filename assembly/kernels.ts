@@ -12,8 +12,14 @@
 
 // Scratch for one packed panel of B (KC rows × 8 columns, contiguous), below the JS heap (which starts
 // at 64 KiB; AssemblyScript's static data sits at 1 KiB).
-const PANEL: usize = 16384;
-const KC: i32 = 1024; // 1024 rows × 32 bytes = 32 KiB: fits below 64 KiB
+// Each instance (the main thread, a worker) packs into its own panel: a global is per instance even
+// when the memory is shared. Main thread at 16 KiB, a worker at 32 KiB (setPanel).
+let PANEL: usize = 16384;
+const KC: i32 = 512; // 512 rows × 32 bytes = 16 KiB per panel
+
+export function setPanel(address: usize): void {
+  PANEL = address;
+}
 
 // C[m×n] = act((accumulate ? C : 0) + bias + A·B), A[i,p] at a + 4(i·rs + p·cs), B row-major k×n.
 // Register-blocked 4 rows × 8 columns (two v128 per row). For each 8-column strip, B is first packed

@@ -12,7 +12,8 @@ import { createAgent } from '../src/agents/create-agent.ts';
 import type { DqnAgent } from '../src/agents/dqn.ts';
 import { Rng } from '../src/core/rng.ts';
 import { box, discrete } from '../src/core/spaces.ts';
-import { wasmKernelModule } from '../src/numeric/kernels/wasm-kernels.ts';
+import { getHeap } from '../src/numeric/heap.ts';
+import { type WasmKernels, wasmKernelModule } from '../src/numeric/kernels/wasm-kernels.ts';
 import { writeResult } from './write-result.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -105,23 +106,29 @@ if (args.includes('--ours-json')) {
 }
 
 const fused = wasmKernelModule()?.relaxed === true;
-const label = fused ? 'wasm relaxed-SIMD (FMA)' : 'wasm SIMD';
+const heapKernels = getHeap('wasm').kernels as WasmKernels;
+const label = `${fused ? 'wasm relaxed-SIMD (FMA)' : 'wasm SIMD'}, ${heapKernels.threads} thread${heapKernels.threads > 1 ? 's' : ''}`;
 const rows: Row[] = [];
-console.error(`measuring NextBest ${label} kernels…`);
+console.error(`measuring NextBest ${label}…`);
 rows.push({ name: `NextBest ${label}, DQN`, ...ours('wasm', false) });
 rows.push({ name: `NextBest ${label}, Double DQN`, ...ours('wasm', true) });
-if (fused) {
-  console.error('measuring NextBest plain wasm SIMD kernels (NEXTBEST_RELAXED_SIMD=0)…');
+/** Our kernels in a child process with other settings (the kernel choice is fixed per process). */
+function child(name: string, env: Record<string, string>) {
+  console.error(`measuring NextBest ${name}…`);
   const out = execFileSync(
     process.execPath,
     [...process.execArgv, fileURLToPath(import.meta.url), '--ours-json', '--seconds', String(seconds)],
     {
-      env: { ...process.env, NEXTBEST_RELAXED_SIMD: '0' },
+      env: { ...process.env, ...env },
       encoding: 'utf8',
     },
   );
-  rows.push({ name: 'NextBest wasm SIMD (no FMA), DQN', ...JSON.parse(out.trim().split('\n').at(-1)!) });
+  rows.push({ name: `NextBest ${name}, DQN`, ...JSON.parse(out.trim().split('\n').at(-1)!) });
 }
+if (heapKernels.threads === 1) {
+  child(`${fused ? 'wasm relaxed-SIMD (FMA)' : 'wasm SIMD'}, 2 threads (opt-in)`, { NEXTBEST_THREADS: '2' });
+}
+if (fused) child('wasm SIMD (no FMA), 1 thread', { NEXTBEST_RELAXED_SIMD: '0', NEXTBEST_THREADS: '1' });
 console.error('measuring NextBest reference kernels…');
 rows.push({ name: 'NextBest reference TypeScript, DQN', ...ours('reference', false) });
 let version = 'missing';
@@ -133,7 +140,7 @@ if (existsSync(PYTHON) && ensureTorch()) {
     rows.push({ name: `PyTorch ${r.torch} CPU, ${threads} thread${threads > 1 ? 's' : ''}, DQN`, ...r });
   }
 }
-const peer = rows.find((r) => r.name.includes('1 thread'));
+const peer = rows.find((r) => r.name.startsWith('PyTorch') && r.name.includes('1 thread'));
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 const ratio = (v: number, p?: number) => (p ? `${(v / p).toFixed(2)}×` : '–');
 const lines = [

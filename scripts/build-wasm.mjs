@@ -39,6 +39,10 @@ async function compile(input, output, features) {
     '--importMemory',
     '--initialMemory',
     '1',
+    // Shared memory, so that a worker thread can run half of a large product on the same buffers.
+    '--sharedMemory',
+    '--maximumMemory',
+    '65536',
     ...features.flatMap((f) => ['--enable', f]),
   ]);
   if (error) {
@@ -47,6 +51,6 @@ async function compile(input, output, features) {
     process.exit(1);
   }
 }
-await compile(join(root, 'assembly', 'kernels.ts'), 'kernels.wasm', ['simd']);
-await compile(relaxedSource, 'kernels-relaxed.wasm', ['simd', 'relaxed-simd']);
+await compile(join(root, 'assembly', 'kernels.ts'), 'kernels.wasm', ['simd', 'threads']);
+await compile(relaxedSource, 'kernels-relaxed.wasm', ['simd', 'relaxed-simd', 'threads']);
 console.error('nextbest: built build/kernels.wasm and build/kernels-relaxed.wasm (WebAssembly SIMD kernels)');

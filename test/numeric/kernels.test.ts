@@ -157,3 +157,33 @@ describe('reference kernels against hand-computed values', () => {
     assert.deepEqual([...t.data], [1, 2, 3]);
   });
 });
+
+describe('two-thread gemm (worker over shared WebAssembly memory)', () => {
+  test('splitting rows across a worker gives the same products as one thread', () => {
+    assert.ok(module);
+    const single = new Heap(new WasmKernels(module, undefined, 1));
+    const kernels = new WasmKernels(module, undefined, 2);
+    const double = new Heap(kernels);
+    const rng = new Rng(12);
+    // [m, k, n, rs, cs]: forward shape, transposed-A (weight-gradient) shape, odd row count.
+    for (const [m, k, n, rs, cs] of [
+      [64, 256, 256, 256, 1],
+      [256, 64, 256, 1, 256],
+      [97, 200, 130, 200, 1],
+    ]) {
+      const values = Float32Array.from({ length: m * k + k * n + n }, () => rng.normal());
+      const outputs = [single, double].map((heap) => {
+        const a = heap.from(values.subarray(0, m * k));
+        const b = heap.from(values.subarray(m * k, m * k + k * n));
+        const bias = heap.from(values.subarray(m * k + k * n));
+        const c = heap.alloc(m * n);
+        heap.kernels.gemm(c.offset, a.offset, b.offset, bias.offset, m, k, n, rs, cs, false, Activation.relu);
+        return c.data.slice();
+      });
+      assert.ok(2 * m * k * n >= 1 << 22, 'large enough to be split');
+      assert.deepEqual(outputs[1], outputs[0], `${m}×${k}×${n}`);
+    }
+    assert.equal(kernels.threads, 2);
+    kernels.close();
+  });
+});
