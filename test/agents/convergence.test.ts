@@ -97,9 +97,11 @@ describe('learning on the chain MDP (the myopic choice is wrong)', () => {
       episodesPerUpdate: 4,
     });
     const before = evaluate({ environment: env, policy: agent, episodes: 10 }).summary.mean;
-    train({ environment: env, agent, steps: 60_000, seed: 1 });
-    const after = evaluate({ environment: env, policy: agent, episodes: 10 }).summary.mean;
+    // 100k steps: seeds 1–4 all reach 500 (at 60k, 443–500), so float rounding differences between
+    // kernel builds (FMA or not) do not decide the outcome.
+    train({ environment: env, agent, steps: 100_000, seed: 1 });
+    const after = evaluate({ environment: env, policy: agent, episodes: 20 }).summary.mean;
     assert.ok(before < 100, `untrained return ${before}`);
-    assert.ok(after >= 450, `trained return ${after}`);
+    assert.ok(after >= 475, `trained return ${after}`);
   });
 });
