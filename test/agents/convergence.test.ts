@@ -84,6 +84,66 @@ describe('learning on the chain MDP (the myopic choice is wrong)', () => {
     }
   });
 
+  const chainDqn = (
+    seed: number,
+    options: Record<string, unknown>,
+    envOptions: Record<string, unknown> = {},
+  ) => {
+    const env = new ChainEnvironment(envOptions);
+    const agent = createAgent({
+      algorithm: 'dqn',
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      gamma: 0.9,
+      seed,
+      network: { hidden: [32, 32] },
+      learningRate: 1e-3,
+      batchSize: 32,
+      learningStarts: 500,
+      bufferSize: 10_000,
+      targetUpdateInterval: 200,
+      epsilon: { start: 1, end: 0.05, decaySteps: 8_000 },
+      ...options,
+    });
+    train({ environment: env, agent, steps: 10_000, seed });
+    const end = new Float32Array(5);
+    end[4] = 1;
+    const result = {
+      greedyReturn: evaluate({ environment: env, policy: agent, episodes: 1 }).summary.mean,
+      endValues: agent.act(end, { explore: false }).values!,
+    };
+    agent.dispose?.();
+    return result;
+  };
+
+  for (const [name, options] of [
+    ['a dueling head', { dueling: true }],
+    ['prioritised replay', { prioritizedReplay: true, priorityBetaSteps: 10_000 }],
+    ['Polyak target updates and plain DQN targets', { double: false, tau: 0.01, targetUpdateInterval: 1 }],
+  ] as const) {
+    test(`DQN with ${name} finds the optimal chain policy`, () => {
+      for (const seed of [11, 12]) assert.equal(chainDqn(seed, options).greedyReturn, 960, `seed ${seed}`);
+    });
+  }
+
+  test('3-step DQN learns Q* along a chain without the myopic lure', () => {
+    // Q*(4, forward) = 10 / (1 − 0.9) = 100.
+    for (const seed of [11, 12]) {
+      const { greedyReturn, endValues } = chainDqn(seed, { nStep: 3 }, { backReward: 0 });
+      assert.equal(greedyReturn, 960);
+      assert.ok(Math.abs(endValues[1] - 100) < 5, `seed ${seed}: Q(4, forward) = ${endValues[1]}`);
+    }
+  });
+
+  test('uncorrected 3-step DQN keeps the myopic policy on the deceptive chain (known bias)', () => {
+    // n-step targets without importance correction evaluate "behave for n−1 steps, then greedy"
+    // (Hernandez-Garcia & Sutton 2019). When behaviour goes back, forward looks worse than it is, and
+    // "back" is a stable fixed point. The far end, where behaviour and greedy agree, is still learned.
+    const { greedyReturn, endValues } = chainDqn(11, { nStep: 3 });
+    assert.equal(greedyReturn, 200);
+    assert.ok(endValues[1] > endValues[0]);
+  });
+
   test('REINFORCE with a baseline balances CartPole', () => {
     const env = new CartPoleEnvironment();
     const agent = createAgent({
