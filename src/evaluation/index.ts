@@ -1,1 +1,2 @@
+export * from './ope/index.ts';
 export { formatMeanCi, normalQuantile, type Summary, summarize, tCritical } from './statistics.ts';

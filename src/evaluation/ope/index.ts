@@ -1,0 +1,19 @@
+export { bootstrapInterval } from './bootstrap.ts';
+export {
+  ESTIMATORS,
+  type EstimatorName,
+  type EstimatorOptions,
+  estimate,
+  importanceWeights,
+  type LoggedBandit,
+  modelValues,
+  roundTerms,
+} from './estimators.ts';
+export {
+  type EstimateWithInterval,
+  type OffPolicyEvaluateInput,
+  type OverlapDiagnostics,
+  offPolicyEvaluate,
+  overlapDiagnostics,
+} from './off-policy-evaluate.ts';
+export { fitRewardModel, type RewardModelInput } from './reward-model.ts';
