@@ -26,7 +26,15 @@ const dataDir = join(here, '..', '..', 'shared', 'data', 'open-bandit');
 const args = process.argv.slice(2);
 const resamples = Number(args[args.indexOf('--resamples') + 1] ?? 1000) || 1000;
 // OBP's published small-sample relative errors (Saito et al. 2021, Table 2 setting).
-const OBP: Record<string, number> = { dm: 0.157, ips: 0.311, snips: 0.312, dr: 0.292, sndr: 0.302, 'switch-dr': 0.258, 'dr-os': 0.16 };
+const OBP: Record<string, number> = {
+  dm: 0.157,
+  ips: 0.311,
+  snips: 0.312,
+  dr: 0.292,
+  sndr: 0.302,
+  'switch-dr': 0.258,
+  'dr-os': 0.16,
+};
 
 interface Log {
   items: number;
@@ -39,10 +47,14 @@ interface Log {
 }
 
 function readLog(policy: string, campaign: string): Log {
-  const text = readFileSync(join(dataDir, policy, campaign, `${campaign}.csv`), 'utf8').trim().split('\n');
+  const text = readFileSync(join(dataDir, policy, campaign, `${campaign}.csv`), 'utf8')
+    .trim()
+    .split('\n');
   const header = text[0].split(',');
   const col = (name: string) => header.indexOf(name);
-  const affinityColumns = header.map((h, j) => (h.startsWith('user-item_affinity_') ? j : -1)).filter((j) => j >= 0);
+  const affinityColumns = header
+    .map((h, j) => (h.startsWith('user-item_affinity_') ? j : -1))
+    .filter((j) => j >= 0);
   const n = text.length - 1;
   const items = affinityColumns.length;
   const log: Log = {
@@ -133,7 +145,15 @@ function evaluateCampaign(campaign: string) {
     seed: 11,
   };
   const estimates = offPolicyEvaluate(input);
-  return { campaign, rounds: n, clicks: random.click.reduce((a, b) => a + b, 0), onPolicy, onPolicyCi, estimates, overlap: overlapDiagnostics(input) };
+  return {
+    campaign,
+    rounds: n,
+    clicks: random.click.reduce((a, b) => a + b, 0),
+    onPolicy,
+    onPolicyCi,
+    estimates,
+    overlap: overlapDiagnostics(input),
+  };
 }
 
 const started = performance.now();
@@ -143,20 +163,28 @@ for (const r of results) {
   console.log(
     `\n### ${r.campaign}: BTS on-policy CTR ${pct(r.onPolicy)} [${pct(r.onPolicyCi.lower)}, ${pct(r.onPolicyCi.upper)}] (${r.clicks} clicks in ${r.rounds} random-log rounds; ESS ${r.overlap.effectiveSampleSize.toFixed(0)}, max weight ${r.overlap.maxWeight.toFixed(2)})\n`,
   );
-  console.log('| estimator | estimate | 95% bootstrap CI | relative error | CI covers on-policy CTR | OBP relative error |');
+  console.log(
+    '| estimator | estimate | 95% bootstrap CI | relative error | CI covers on-policy CTR | OBP relative error |',
+  );
   console.log('|---|---:|---|---:|:---:|---:|');
   for (const [name, e] of Object.entries(r.estimates)) {
     const rel = Math.abs(e.value - r.onPolicy) / r.onPolicy;
     const covers = e.lower <= r.onPolicy && r.onPolicy <= e.upper;
-    console.log(`| ${name} | ${pct(e.value)} | [${pct(e.lower)}, ${pct(e.upper)}] | ${rel.toFixed(3)} | ${covers ? 'yes' : 'no'} | ${OBP[name]?.toFixed(3) ?? '–'} |`);
+    console.log(
+      `| ${name} | ${pct(e.value)} | [${pct(e.lower)}, ${pct(e.upper)}] | ${rel.toFixed(3)} | ${covers ? 'yes' : 'no'} | ${OBP[name]?.toFixed(3) ?? '–'} |`,
+    );
   }
 }
 console.log('\n### mean relative error over the two campaigns\n');
 console.log('| estimator | NextBest | OBP (published) |');
 console.log('|---|---:|---:|');
 for (const name of Object.keys(results[0].estimates)) {
-  const mean = results.reduce((s, r) => s + Math.abs(r.estimates[name].value - r.onPolicy) / r.onPolicy, 0) / results.length;
+  const mean =
+    results.reduce((s, r) => s + Math.abs(r.estimates[name].value - r.onPolicy) / r.onPolicy, 0) /
+    results.length;
   console.log(`| ${name} | ${mean.toFixed(3)} | ${OBP[name].toFixed(3)} |`);
 }
-console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s, ${resamples} bootstrap resamples per interval)`);
+console.log(
+  `\n(${((performance.now() - started) / 1000).toFixed(1)} s, ${resamples} bootstrap resamples per interval)`,
+);
 writeResult('obd-ope', results);

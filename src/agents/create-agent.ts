@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
 import { EngineError } from '../core/engine-error.ts';
 import type { Agent, AgentSnapshot } from '../core/types.ts';
+import {
+  epsilonGreedyConfigSchema,
+  LinearBanditAgent,
+  linearThompsonConfigSchema,
+  linUcbConfigSchema,
+} from './bandits/linear-bandit.ts';
 import { dqnConfigSchema, reinforceConfigSchema, tabularQConfigSchema } from './config.ts';
 import { DqnAgent } from './dqn.ts';
 import { ParametricDqnAgent } from './parametric-dqn.ts';
@@ -30,6 +36,12 @@ const factories = new Map<string, AgentFactory>([
     },
   ],
   ['reinforce', { schema: reinforceConfigSchema, create: (c) => new ReinforceAgent(c as never) }],
+  ['linucb', { schema: linUcbConfigSchema, create: (c) => new LinearBanditAgent(c as never) }],
+  [
+    'linear-thompson',
+    { schema: linearThompsonConfigSchema, create: (c) => new LinearBanditAgent(c as never) },
+  ],
+  ['epsilon-greedy', { schema: epsilonGreedyConfigSchema, create: (c) => new LinearBanditAgent(c as never) }],
 ]);
 
 /** Add an algorithm (bandits and offline learners register themselves the same way). */

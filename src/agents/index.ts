@@ -1,3 +1,4 @@
+export * from './bandits/index.ts';
 export {
   type DqnConfig,
   dqnConfigSchema,

@@ -34,4 +34,12 @@ describe('Agent contract', () => {
     4,
   );
   agentContract('reinforce', { algorithm: 'reinforce', ...spaces, seed: 3, network: small }, 6, 4);
+  agentContract('linucb (ε = 0.1)', { algorithm: 'linucb', ...spaces, seed: 3, epsilon: 0.1 }, 6, 4);
+  agentContract(
+    'linear-thompson',
+    { algorithm: 'linear-thompson', ...spaces, seed: 3, propensitySamples: 20 },
+    6,
+    4,
+  );
+  agentContract('epsilon-greedy', { algorithm: 'epsilon-greedy', ...spaces, seed: 3 }, 6, 4);
 });

@@ -104,12 +104,11 @@ export function estimate(
 ): number {
   const { weights: w, rewards: r, modelValues: dm, factualEstimates: qa } = terms;
   const count = indices ? indices.length : w.length;
-  const at = (j: number) => (indices ? indices[j] : j);
   if (name === 'ips' || name === 'snips') {
     let num = 0;
     let den = 0;
     for (let j = 0; j < count; j++) {
-      const i = at(j);
+      const i = indices ? indices[j] : j;
       num += w[i] * r[i];
       den += w[i];
     }
@@ -117,20 +116,20 @@ export function estimate(
   }
   if (!dm || !qa) throw new RangeError(`${name} needs rewardEstimates (n × actions)`);
   if (name === 'dm') return mean(dm, indices);
-  const tau = options.switchThreshold ?? 100;
+  // Flags hoisted out of the loop: the loop body stays monomorphic arithmetic.
+  const tau = name === 'switch-dr' ? (options.switchThreshold ?? 100) : Number.POSITIVE_INFINITY;
+  const shrink = name === 'dr-os';
   const lambda = options.shrinkage ?? 10;
   let base = 0;
   let correction = 0;
   let weightSum = 0;
   for (let j = 0; j < count; j++) {
-    const i = at(j);
+    const i = indices ? indices[j] : j;
+    const wi = w[i];
     base += dm[i];
-    const residual = r[i] - qa[i];
-    let weight = w[i];
-    if (name === 'switch-dr' && weight > tau) weight = 0;
-    if (name === 'dr-os') weight = (lambda * weight) / (weight * weight + lambda);
-    correction += weight * residual;
-    weightSum += w[i];
+    const weight = shrink ? (lambda * wi) / (wi * wi + lambda) : wi > tau ? 0 : wi;
+    correction += weight * (r[i] - qa[i]);
+    weightSum += wi;
   }
   if (name === 'sndr') return base / count + (weightSum > 0 ? correction / weightSum : 0);
   return (base + correction) / count;

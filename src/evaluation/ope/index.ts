@@ -17,3 +17,4 @@ export {
   overlapDiagnostics,
 } from './off-policy-evaluate.ts';
 export { fitRewardModel, type RewardModelInput } from './reward-model.ts';
+export { type SyntheticBandit, type SyntheticBanditOptions, syntheticBandit } from './synthetic-bandit.ts';

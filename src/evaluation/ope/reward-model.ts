@@ -17,6 +17,8 @@ export interface RewardModelInput {
   /** Cross-fitting folds: each round is predicted by a model that did not see it (Chernozhukov et al. 2018). */
   folds?: number;
   seed?: number;
+  /** With folds = 1: fit on the first trainRounds rounds only, predict every round (large logs). */
+  trainRounds?: number;
 }
 
 /** Solve (H) x = g for symmetric positive-definite H by Cholesky decomposition; H is overwritten. */
@@ -112,7 +114,12 @@ export function fitRewardModel(input: RewardModelInput): Float64Array {
   const x = new Float64Array(input.dimension + 1);
   const kind = input.kind ?? 'logistic';
   for (let fold = 0; fold < folds; fold++) {
-    const train = folds === 1 ? order : order.filter((i) => foldOf[i] !== fold);
+    const train =
+      folds === 1
+        ? input.trainRounds !== undefined
+          ? Array.from({ length: Math.min(input.trainRounds, input.rounds) }, (_, i) => i)
+          : order
+        : order.filter((i) => foldOf[i] !== fold);
     const beta = fit(input, train);
     for (let i = 0; i < input.rounds; i++) {
       if (folds > 1 && foldOf[i] !== fold) continue;

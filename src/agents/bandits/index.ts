@@ -1,0 +1,8 @@
+export {
+  epsilonGreedyConfigSchema,
+  LinearBanditAgent,
+  linearThompsonConfigSchema,
+  linUcbConfigSchema,
+} from './linear-bandit.ts';
+export { RidgeModel } from './ridge-model.ts';
+export { SoftmaxPolicy, type SoftmaxPolicyOptions } from './softmax-policy.ts';
