@@ -17,4 +17,11 @@ export {
   overlapDiagnostics,
 } from './off-policy-evaluate.ts';
 export { fitRewardModel, type RewardModelInput } from './reward-model.ts';
+export {
+  type LoggedEpisodes,
+  SEQUENTIAL_ESTIMATORS,
+  type SequentialEstimatorName,
+  sequentialEstimate,
+  sequentialOffPolicyEvaluate,
+} from './sequential.ts';
 export { type SyntheticBandit, type SyntheticBanditOptions, syntheticBandit } from './synthetic-bandit.ts';
