@@ -24,4 +24,10 @@ export {
   sequentialEstimate,
   sequentialOffPolicyEvaluate,
 } from './sequential.ts';
+export {
+  type LoggedSlates,
+  type SlateEstimatorName,
+  slateEstimate,
+  slateOffPolicyEvaluate,
+} from './slate.ts';
 export { type SyntheticBandit, type SyntheticBanditOptions, syntheticBandit } from './synthetic-bandit.ts';
