@@ -2,6 +2,7 @@ import { listAlgorithms } from '../agents/create-agent.ts';
 import { EngineError } from '../core/engine-error.ts';
 import { listEnvironments } from '../environments/registry.ts';
 import { runDemo } from './commands/demo.ts';
+import { runOpe } from './commands/ope.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
 
 const help = `nextbest: a reinforcement-learning decision engine for commerce
@@ -12,11 +13,12 @@ Commands:
   demo         the first-run demonstration (npm start): chain MDP and CartPole
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
+  ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
   envs         list environments
   algorithms   list algorithms
 `;
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
@@ -31,6 +33,8 @@ export function main(argv: string[]): number {
       return runTrain(rest);
     case 'evaluate':
       return runEvaluate(rest);
+    case 'ope':
+      return runOpe(rest);
     case 'envs':
       console.log(
         rest.includes('--json') ? JSON.stringify(listEnvironments()) : listEnvironments().join('\n'),
@@ -45,7 +49,7 @@ export function main(argv: string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof EngineError) {
     console.error(`nextbest: ${error.format()}`);
