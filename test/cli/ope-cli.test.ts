@@ -9,6 +9,7 @@ import type { LinearBanditAgent } from '../../src/agents/bandits/linear-bandit.t
 import { createAgent } from '../../src/agents/create-agent.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { box, discrete } from '../../src/core/spaces.ts';
+import type { Transition } from '../../src/core/types.ts';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nextbest.js');
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -19,7 +20,7 @@ describe('nextbest ope', () => {
   const clickProbability = (x: number, a: number) => [0.2, x > 0 ? 0.6 : 0.1, x > 0 ? 0.1 : 0.5][a];
   const rng = new Rng(1);
   const lines: string[] = [];
-  const rounds = [];
+  const rounds: Transition[] = [];
   for (let i = 0; i < 3_000; i++) {
     const x = rng.normal();
     const action = rng.int(3);
