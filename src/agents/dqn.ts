@@ -5,13 +5,20 @@ import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition
 import { getHeap } from '../numeric/heap.ts';
 import { Mlp } from '../numeric/mlp.ts';
 import { Optimizer } from '../numeric/optimizers.ts';
-import { decodeFloat32, encodeFloat32 } from '../numeric/serialize.ts';
 import { NStepAccumulator } from '../replay/n-step.ts';
 import { PrioritizedReplay } from '../replay/prioritized-replay.ts';
 import { createBatch, type ReplayBatch } from '../replay/replay-batch.ts';
 import { UniformReplay } from '../replay/uniform-replay.ts';
 import type { DqnConfig } from './config.ts';
+import { DeepValueAgent } from './deep-value-agent.ts';
 import { epsilonAt, epsilonGreedy } from './exploration.ts';
+import {
+  counterState,
+  makeSnapshot,
+  restoreCounters,
+  restoreValueNetworks,
+  valueNetworkState,
+} from './snapshot.ts';
 import { doubleDqnTargets, dqnTargets, priorityFromTdError, tdLoss } from './update-rules.ts';
 
 /**
@@ -19,20 +26,12 @@ import { doubleDqnTargets, dqnTargets, priorityFromTdError, tdLoss } from './upd
  * (uniform or prioritised, behind an n-step accumulator), ε-greedy exploration and a target update
  * (hard period or Polyak). Options: Double DQN, dueling head, n-step returns, prioritised replay.
  */
-export class DqnAgent implements Agent {
-  readonly algorithm = 'dqn';
-  readonly online: Mlp;
-  readonly target: Mlp;
-  private readonly optimizer: Optimizer;
+export class DqnAgent extends DeepValueAgent {
   private readonly replay: UniformReplay | PrioritizedReplay;
   private readonly nStep: NStepAccumulator;
   private readonly batch: ReplayBatch;
   private readonly observationSize: number;
   private readonly actions: number;
-  private rng: Rng;
-  private steps = 0;
-  private updates = 0;
-  private recentLoss = Number.NaN;
   // Scratch for one update, allocated once.
   private readonly stacked: Float32Array;
   private readonly nextOnlineQ: Float32Array;
@@ -41,22 +40,11 @@ export class DqnAgent implements Agent {
   private readonly tdErrors: Float32Array;
   private readonly priorities: Float64Array;
 
-  constructor(readonly config: DqnConfig) {
+  constructor(config: DqnConfig) {
+    const network = { ...config.network, head: config.dueling ? ('dueling' as const) : config.network.head };
+    super(config, flatSize(config.observationSpace), actionCount(config.actionSpace), network);
     this.observationSize = flatSize(config.observationSpace);
     this.actions = actionCount(config.actionSpace);
-    this.rng = new Rng(config.seed);
-    const heap = getHeap(config.kernels);
-    const network = { ...config.network, head: config.dueling ? ('dueling' as const) : config.network.head };
-    const initRng = this.rng.split();
-    this.online = new Mlp(heap, this.observationSize, this.actions, network, initRng);
-    this.target = new Mlp(heap, this.observationSize, this.actions, network, initRng);
-    this.target.updateFrom(this.online);
-    this.optimizer = new Optimizer(heap, this.online.params, this.online.grads, {
-      kind: 'adam',
-      learningRate: config.learningRate,
-      epsilon: config.adamEpsilon,
-      maxGradNorm: config.maxGradNorm,
-    });
     const Replay = config.prioritizedReplay ? PrioritizedReplay : UniformReplay;
     this.replay = new Replay(config.bufferSize, this.observationSize, this.actions, true);
     this.nStep = new NStepAccumulator(config.nStep, config.gamma);
@@ -183,60 +171,7 @@ export class DqnAgent implements Agent {
       }
       this.replay.updatePriorities(batch.indices, this.priorities, b);
     }
-    this.updates++;
-    if (this.updates % c.targetUpdateInterval === 0) this.target.updateFrom(this.online, c.tau);
-    this.recentLoss = Number.isNaN(this.recentLoss) ? loss : 0.99 * this.recentLoss + 0.01 * loss;
+    this.finishUpdate(loss);
     return loss;
-  }
-
-  stats(): AgentStats {
-    return {
-      steps: this.steps,
-      updates: this.updates,
-      loss: this.recentLoss,
-      epsilon: epsilonAt(this.config.epsilon, this.steps),
-    };
-  }
-
-  toJSON(): AgentSnapshot {
-    const optimizer = this.optimizer.exportState();
-    return {
-      format: 'nextbest.agent',
-      version: 1,
-      algorithm: this.algorithm,
-      config: this.config as unknown as Record<string, unknown>,
-      state: {
-        steps: this.steps,
-        updates: this.updates,
-        rng: this.rng.state(),
-        online: encodeFloat32(this.online.params.data),
-        target: encodeFloat32(this.target.params.data),
-        optimizer: {
-          step: optimizer.step,
-          first: encodeFloat32(optimizer.first),
-          second: optimizer.second ? encodeFloat32(optimizer.second) : null,
-        },
-      },
-    };
-  }
-
-  restore(state: Record<string, unknown>): void {
-    this.steps = state.steps as number;
-    this.updates = state.updates as number;
-    this.rng = Rng.fromState(state.rng as ReturnType<Rng['state']>);
-    this.online.params.set(decodeFloat32(state.online as string));
-    this.target.params.set(decodeFloat32(state.target as string));
-    const o = state.optimizer as { step: number; first: string; second: string | null };
-    this.optimizer.importState({
-      step: o.step,
-      first: decodeFloat32(o.first),
-      second: o.second ? decodeFloat32(o.second) : null,
-    });
-  }
-
-  dispose(): void {
-    this.online.dispose();
-    this.target.dispose();
-    this.optimizer.dispose();
   }
 }

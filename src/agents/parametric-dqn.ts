@@ -5,10 +5,17 @@ import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition
 import { getHeap } from '../numeric/heap.ts';
 import { Mlp } from '../numeric/mlp.ts';
 import { Optimizer } from '../numeric/optimizers.ts';
-import { decodeFloat32, encodeFloat32 } from '../numeric/serialize.ts';
 import { NStepAccumulator } from '../replay/n-step.ts';
 import type { DqnConfig } from './config.ts';
+import { DeepValueAgent } from './deep-value-agent.ts';
 import { epsilonAt, epsilonGreedy } from './exploration.ts';
+import {
+  counterState,
+  makeSnapshot,
+  restoreCounters,
+  restoreValueNetworks,
+  valueNetworkState,
+} from './snapshot.ts';
 import { maskedArgmax, tdLoss } from './update-rules.ts';
 
 interface Experience {
@@ -28,39 +35,22 @@ interface Experience {
  * ReAgent and Vowpal Wabbit's ADF. actionSpace.n bounds the candidates per decision. Targets take the
  * max over the next state's candidates (Double DQN when `double`: online picks, target evaluates).
  */
-export class ParametricDqnAgent implements Agent {
-  readonly algorithm = 'dqn';
-  readonly online: Mlp;
-  readonly target: Mlp;
-  private readonly optimizer: Optimizer;
+export class ParametricDqnAgent extends DeepValueAgent {
   private readonly observationSize: number;
   private readonly featureSize: number;
   private readonly maxCandidates: number;
   private readonly replay: Experience[] = [];
   private cursor = 0;
   private readonly nStep: NStepAccumulator;
-  private rng: Rng;
-  private steps = 0;
-  private updates = 0;
-  private recentLoss = Number.NaN;
 
-  constructor(readonly config: DqnConfig) {
+  constructor(config: DqnConfig) {
+    super(config, flatSize(config.observationSpace) + config.actionFeatureSize, 1, {
+      ...config.network,
+      head: 'linear',
+    });
     this.observationSize = flatSize(config.observationSpace);
     this.featureSize = config.actionFeatureSize;
     this.maxCandidates = actionCount(config.actionSpace);
-    this.rng = new Rng(config.seed);
-    const heap = getHeap(config.kernels);
-    const network = { ...config.network, head: 'linear' as const };
-    const init = this.rng.split();
-    const inputs = this.observationSize + this.featureSize;
-    this.online = new Mlp(heap, inputs, 1, network, init);
-    this.target = new Mlp(heap, inputs, 1, network, init);
-    this.target.updateFrom(this.online);
-    this.optimizer = new Optimizer(heap, this.online.params, this.online.grads, {
-      learningRate: config.learningRate,
-      epsilon: config.adamEpsilon,
-      maxGradNorm: config.maxGradNorm,
-    });
     this.nStep = new NStepAccumulator(config.nStep, config.gamma);
   }
 
@@ -201,60 +191,7 @@ export class ParametricDqnAgent implements Agent {
     this.online.zeroGrad();
     this.online.backward(dq, b);
     this.optimizer.apply();
-    this.updates++;
-    if (this.updates % c.targetUpdateInterval === 0) this.target.updateFrom(this.online, c.tau);
-    this.recentLoss = Number.isNaN(this.recentLoss) ? loss : 0.99 * this.recentLoss + 0.01 * loss;
+    this.finishUpdate(loss);
     return loss;
-  }
-
-  stats(): AgentStats {
-    return {
-      steps: this.steps,
-      updates: this.updates,
-      loss: this.recentLoss,
-      epsilon: epsilonAt(this.config.epsilon, this.steps),
-    };
-  }
-
-  toJSON(): AgentSnapshot {
-    const o = this.optimizer.exportState();
-    return {
-      format: 'nextbest.agent',
-      version: 1,
-      algorithm: this.algorithm,
-      config: this.config as unknown as Record<string, unknown>,
-      state: {
-        steps: this.steps,
-        updates: this.updates,
-        rng: this.rng.state(),
-        online: encodeFloat32(this.online.params.data),
-        target: encodeFloat32(this.target.params.data),
-        optimizer: {
-          step: o.step,
-          first: encodeFloat32(o.first),
-          second: o.second ? encodeFloat32(o.second) : null,
-        },
-      },
-    };
-  }
-
-  restore(state: Record<string, unknown>): void {
-    this.steps = state.steps as number;
-    this.updates = state.updates as number;
-    this.rng = Rng.fromState(state.rng as ReturnType<Rng['state']>);
-    this.online.params.set(decodeFloat32(state.online as string));
-    this.target.params.set(decodeFloat32(state.target as string));
-    const o = state.optimizer as { step: number; first: string; second: string | null };
-    this.optimizer.importState({
-      step: o.step,
-      first: decodeFloat32(o.first),
-      second: o.second ? decodeFloat32(o.second) : null,
-    });
-  }
-
-  dispose(): void {
-    this.online.dispose();
-    this.target.dispose();
-    this.optimizer.dispose();
   }
 }

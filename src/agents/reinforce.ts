@@ -9,6 +9,7 @@ import { Optimizer } from '../numeric/optimizers.ts';
 import { decodeFloat32, encodeFloat32 } from '../numeric/serialize.ts';
 import type { ReinforceConfig } from './config.ts';
 import { softmaxProbabilities } from './exploration.ts';
+import { counterState, makeSnapshot, restoreCounters } from './snapshot.ts';
 import { discountedReturns, maskedArgmax } from './update-rules.ts';
 
 const MASKED_LOGIT = -1e9;
@@ -189,25 +190,15 @@ export class ReinforceAgent implements Agent {
   }
 
   toJSON(): AgentSnapshot {
-    return {
-      format: 'nextbest.agent',
-      version: 1,
-      algorithm: this.algorithm,
-      config: this.config as unknown as Record<string, unknown>,
-      state: {
-        steps: this.steps,
-        updates: this.updates,
-        rng: this.rng.state(),
-        policy: encodeFloat32(this.policy.params.data),
-        value: this.value ? encodeFloat32(this.value.params.data) : null,
-      },
-    };
+    return makeSnapshot(this.algorithm, this.config, {
+      ...counterState(this.steps, this.updates, this.rng),
+      policy: encodeFloat32(this.policy.params.data),
+      value: this.value ? encodeFloat32(this.value.params.data) : null,
+    });
   }
 
   restore(state: Record<string, unknown>): void {
-    this.steps = state.steps as number;
-    this.updates = state.updates as number;
-    this.rng = Rng.fromState(state.rng as ReturnType<Rng['state']>);
+    ({ steps: this.steps, updates: this.updates, rng: this.rng } = restoreCounters(state));
     this.policy.params.set(decodeFloat32(state.policy as string));
     if (this.value && state.value) this.value.params.set(decodeFloat32(state.value as string));
   }

@@ -4,6 +4,7 @@ import { actionCount } from '../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../core/types.ts';
 import type { TabularQConfig } from './config.ts';
 import { epsilonAt, epsilonGreedy } from './exploration.ts';
+import { counterState, makeSnapshot, restoreCounters } from './snapshot.ts';
 import { qLearningUpdate } from './update-rules.ts';
 
 /**
@@ -84,24 +85,14 @@ export class TabularQAgent implements Agent {
   }
 
   toJSON(): AgentSnapshot {
-    return {
-      format: 'nextbest.agent',
-      version: 1,
-      algorithm: this.algorithm,
-      config: this.config as unknown as Record<string, unknown>,
-      state: {
-        steps: this.steps,
-        updates: this.updates,
-        rng: this.rng.state(),
-        table: [...this.table.entries()].map(([key, row]) => [key, [...row], [...this.visits.get(key)!]]),
-      },
-    };
+    return makeSnapshot(this.algorithm, this.config, {
+      ...counterState(this.steps, this.updates, this.rng),
+      table: [...this.table.entries()].map(([key, row]) => [key, [...row], [...this.visits.get(key)!]]),
+    });
   }
 
   restore(state: Record<string, unknown>): void {
-    this.steps = state.steps as number;
-    this.updates = state.updates as number;
-    this.rng = Rng.fromState(state.rng as ReturnType<Rng['state']>);
+    ({ steps: this.steps, updates: this.updates, rng: this.rng } = restoreCounters(state));
     for (const [key, row, visits] of state.table as Array<[string, number[], number[]]>) {
       this.table.set(key, Float64Array.from(row));
       this.visits.set(key, Float64Array.from(visits));

@@ -62,15 +62,18 @@ export function dqnTargets(
   actions: number,
   nextMasks?: Uint8Array | null,
 ): void {
-  for (let i = 0; i < batch; i++) {
-    let y = rewards[i];
-    if (!terminated[i]) {
-      const mask = nextMasks ? nextMasks.subarray(i * actions, (i + 1) * actions) : undefined;
-      const best = maskedArgmax(nextTargetQ, i * actions, actions, mask);
-      if (best >= 0) y += gammaPowers[i] * nextTargetQ[i * actions + best];
-    }
-    out[i] = y;
-  }
+  // The target network both picks and evaluates a' (Double DQN with one network).
+  doubleDqnTargets(
+    out,
+    rewards,
+    gammaPowers,
+    terminated,
+    nextTargetQ,
+    nextTargetQ,
+    batch,
+    actions,
+    nextMasks,
+  );
 }
 
 /**

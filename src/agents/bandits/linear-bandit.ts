@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { EngineError } from '../../core/engine-error.ts';
-import { Rng, type RngState } from '../../core/rng.ts';
+import { Rng } from '../../core/rng.ts';
 import { actionCount, flatSize, spaceSchema } from '../../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../../core/types.ts';
+import { epsilonGreedy } from '../exploration.ts';
+import { counterState, makeSnapshot, restoreCounters } from '../snapshot.ts';
 import { maskedArgmax } from '../update-rules.ts';
 import { RidgeModel } from './ridge-model.ts';
 
@@ -210,20 +212,7 @@ export class LinearBanditAgent implements Agent {
       const alpha = this.config.alpha;
       scores = Float64Array.from(zs, (z, a) => means[a] + alpha * Math.sqrt(this.model(a).width(z)));
     }
-    const epsilon = this.config.epsilon;
-    const greedy = maskedArgmax(scores, 0, count, mask);
-    let action = greedy;
-    if (epsilon > 0 && this.rng.float() < epsilon) {
-      let pick = this.rng.int(allowed);
-      for (let a = 0; a < count; a++) {
-        if (mask && !mask[a]) continue;
-        if (pick-- === 0) {
-          action = a;
-          break;
-        }
-      }
-    }
-    const propensity = action === greedy ? 1 - epsilon + epsilon / allowed : epsilon / allowed;
+    const { action, propensity } = epsilonGreedy(scores, count, this.config.epsilon, this.rng, mask);
     return { action, propensity, values: Float32Array.from(scores) };
   }
 
@@ -260,18 +249,14 @@ export class LinearBanditAgent implements Agent {
   }
 
   toJSON(): AgentSnapshot {
-    return {
-      format: 'nextbest.agent',
-      version: 1,
-      algorithm: this.algorithm,
-      config: this.config as unknown as Record<string, unknown>,
-      state: { steps: this.steps, rng: this.rng.state(), models: this.models.map((m) => m.toJSON()) },
-    };
+    return makeSnapshot(this.algorithm, this.config, {
+      ...counterState(this.steps, this.steps, this.rng),
+      models: this.models.map((m) => m.toJSON()),
+    });
   }
 
   restore(state: Record<string, unknown>): void {
-    this.steps = state.steps as number;
-    this.rng = Rng.fromState(state.rng as RngState);
+    ({ steps: this.steps, rng: this.rng } = restoreCounters(state));
     (state.models as Array<{ inverse: number[]; b: number[]; count: number }>).forEach((s, k) => {
       this.models[k].load(s);
     });
