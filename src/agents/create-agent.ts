@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
 import { EngineError } from '../core/engine-error.ts';
 import type { Agent, AgentSnapshot } from '../core/types.ts';
+import { HybridLinUcbAgent, hybridLinUcbConfigSchema } from './bandits/hybrid-linucb.ts';
 import {
   epsilonGreedyConfigSchema,
   LinearBanditAgent,
@@ -42,6 +43,7 @@ const factories = new Map<string, AgentFactory>([
     { schema: linearThompsonConfigSchema, create: (c) => new LinearBanditAgent(c as never) },
   ],
   ['epsilon-greedy', { schema: epsilonGreedyConfigSchema, create: (c) => new LinearBanditAgent(c as never) }],
+  ['hybrid-linucb', { schema: hybridLinUcbConfigSchema, create: (c) => new HybridLinUcbAgent(c as never) }],
 ]);
 
 /** Add an algorithm (bandits and offline learners register themselves the same way). */

@@ -208,3 +208,62 @@ describe('softmax/ε policy over any scorer', () => {
     for (let a = 0; a < 3; a++) assert.ok(Math.abs(counts[a] / 20_000 - expected[a]) < 0.015);
   });
 });
+
+describe('hybrid LinUCB (Li et al. 2010, Algorithm 2)', () => {
+  test('without shared features it makes exactly the decisions of disjoint LinUCB', () => {
+    const world = linearWorld(11);
+    const hybrid = createAgent({ algorithm: 'hybrid-linucb', ...spaces, seed: 1, alpha: 0.7 });
+    const disjoint = createAgent({ algorithm: 'linucb', ...spaces, seed: 1, alpha: 0.7 });
+    for (let t = 0; t < 300; t++) {
+      const x = world.context();
+      const a = hybrid.act(x);
+      const b = disjoint.act(x);
+      assert.equal(a.action, b.action, `step ${t}`);
+      const r = world.reward(x, a.action);
+      for (const agent of [hybrid, disjoint])
+        agent.observe({
+          observation: x,
+          action: a.action,
+          reward: r,
+          nextObservation: x,
+          terminated: true,
+          truncated: false,
+        });
+    }
+  });
+
+  test('learns shared and per-arm effects', () => {
+    // r = z_a·β + x·θ_a + noise, 6 arms with 2 shared features each (fixed per arm).
+    const rng = new Rng(21);
+    const beta = [1.5, -1];
+    const z = Array.from({ length: 6 }, () => Float32Array.from({ length: 2 }, () => rng.normal()));
+    const theta = Array.from({ length: 6 }, () => Array.from({ length: 3 }, () => 0.5 * rng.normal()));
+    const mean = (x: Float32Array, a: number) =>
+      beta[0] * z[a][0] + beta[1] * z[a][1] + theta[a].reduce((s, t, j) => s + t * x[j], 0);
+    const agent = createAgent({
+      algorithm: 'hybrid-linucb',
+      observationSpace: box([3]),
+      actionSpace: discrete(6),
+      actionFeatureSize: 2,
+      seed: 2,
+      alpha: 0.5,
+    });
+    let hits = 0;
+    for (let t = 0; t < 1_500; t++) {
+      const x = Float32Array.from({ length: 3 }, () => rng.normal());
+      const d = agent.act(x, { actionFeatures: z });
+      const best = [0, 1, 2, 3, 4, 5].reduce((b, a) => (mean(x, a) > mean(x, b) ? a : b), 0);
+      if (t >= 1_000 && d.action === best) hits++;
+      agent.observe({
+        observation: x,
+        action: d.action,
+        reward: mean(x, d.action) + 0.1 * rng.normal(),
+        nextObservation: x,
+        terminated: true,
+        truncated: false,
+        actionFeatures: z,
+      });
+    }
+    assert.ok(hits / 500 > 0.9, `best arm ${hits}/500`);
+  });
+});

@@ -42,4 +42,10 @@ describe('Agent contract', () => {
     4,
   );
   agentContract('epsilon-greedy', { algorithm: 'epsilon-greedy', ...spaces, seed: 3 }, 6, 4);
+  agentContract(
+    'hybrid-linucb (ε = 0.1)',
+    { algorithm: 'hybrid-linucb', ...spaces, seed: 3, epsilon: 0.1 },
+    6,
+    4,
+  );
 });

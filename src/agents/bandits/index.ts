@@ -1,3 +1,4 @@
+export { HybridLinUcbAgent, hybridLinUcbConfigSchema } from './hybrid-linucb.ts';
 export {
   epsilonGreedyConfigSchema,
   LinearBanditAgent,
