@@ -101,6 +101,51 @@ export class ChainEnvironment implements Environment {
   }
 }
 
+export interface ChainPolicyEvaluation {
+  /** Q^π_t(s, a) for t = 0..horizon−1 (index [t][s][a]). */
+  q: Float64Array[][];
+  /** V^π_t(s) = Σ_a π(a|s) Q^π_t(s, a). */
+  v: Float64Array[];
+  /** The value of the start state, V^π_0(0). */
+  startValue: number;
+}
+
+/**
+ * Exact finite-horizon evaluation of a stationary policy on the chain (dynamic programming over the
+ * known model): the oracle that off-policy estimates on logs exported from this simulator are checked
+ * against. `policy(state)` gives [P(back), P(forward)].
+ */
+export function chainPolicyEvaluation(
+  options: Partial<ChainOptions>,
+  policy: (state: number) => readonly [number, number],
+  gamma: number,
+  horizon: number,
+): ChainPolicyEvaluation {
+  const parsed = chainOptionsSchema.parse(options);
+  const { length, slip } = parsed;
+  const q = Array.from({ length: horizon + 1 }, () => Array.from({ length }, () => new Float64Array(2)));
+  const v = Array.from({ length: horizon + 1 }, () => new Float64Array(length));
+  for (let t = horizon - 1; t >= 0; t--) {
+    for (let s = 0; s < length; s++) {
+      for (const a of [CHAIN_BACK, CHAIN_FORWARD]) {
+        let value = 0;
+        for (const [effective, p] of [
+          [a, 1 - slip],
+          [1 - a, slip],
+        ] as const) {
+          if (p === 0) continue;
+          const { reward, next } = chainTransition(parsed, s, effective);
+          value += p * (reward + gamma * v[t + 1][next]);
+        }
+        q[t][s][a] = value;
+      }
+      const [pBack, pForward] = policy(s);
+      v[t][s] = pBack * q[t][s][0] + pForward * q[t][s][1];
+    }
+  }
+  return { q: q.slice(0, horizon), v: v.slice(0, horizon), startValue: v[0][0] };
+}
+
 function chainTransition(
   options: ChainOptions,
   state: number,

@@ -1,3 +1,4 @@
+export { type CollectedEpisodes, collectEpisodes, type DistributionPolicy } from './collect-episodes.ts';
 export {
   type EvaluateOptions,
   type EvaluateResult,
