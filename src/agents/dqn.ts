@@ -1,10 +1,6 @@
 import { EngineError } from '../core/engine-error.ts';
-import { Rng } from '../core/rng.ts';
 import { actionCount, flatSize } from '../core/spaces.ts';
-import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../core/types.ts';
-import { getHeap } from '../numeric/heap.ts';
-import { Mlp } from '../numeric/mlp.ts';
-import { Optimizer } from '../numeric/optimizers.ts';
+import type { ActOptions, Decision, Transition } from '../core/types.ts';
 import { NStepAccumulator } from '../replay/n-step.ts';
 import { PrioritizedReplay } from '../replay/prioritized-replay.ts';
 import { createBatch, type ReplayBatch } from '../replay/replay-batch.ts';
@@ -12,13 +8,6 @@ import { UniformReplay } from '../replay/uniform-replay.ts';
 import type { DqnConfig } from './config.ts';
 import { DeepValueAgent } from './deep-value-agent.ts';
 import { epsilonAt, epsilonGreedy } from './exploration.ts';
-import {
-  counterState,
-  makeSnapshot,
-  restoreCounters,
-  restoreValueNetworks,
-  valueNetworkState,
-} from './snapshot.ts';
 import { doubleDqnTargets, dqnTargets, priorityFromTdError, tdLoss } from './update-rules.ts';
 
 /**

@@ -1,21 +1,10 @@
 import { EngineError } from '../core/engine-error.ts';
-import { Rng } from '../core/rng.ts';
 import { actionCount, flatSize } from '../core/spaces.ts';
-import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../core/types.ts';
-import { getHeap } from '../numeric/heap.ts';
-import { Mlp } from '../numeric/mlp.ts';
-import { Optimizer } from '../numeric/optimizers.ts';
+import type { ActOptions, Decision, Transition } from '../core/types.ts';
 import { NStepAccumulator } from '../replay/n-step.ts';
 import type { DqnConfig } from './config.ts';
 import { DeepValueAgent } from './deep-value-agent.ts';
 import { epsilonAt, epsilonGreedy } from './exploration.ts';
-import {
-  counterState,
-  makeSnapshot,
-  restoreCounters,
-  restoreValueNetworks,
-  valueNetworkState,
-} from './snapshot.ts';
 import { maskedArgmax, tdLoss } from './update-rules.ts';
 
 interface Experience {
