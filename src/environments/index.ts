@@ -6,6 +6,7 @@ export {
   type ChainOptions,
   chainOptionsSchema,
 } from './chain.ts';
+export { EcommerceEnvironment, type EcommerceOptions, ecommerceOptionsSchema } from './ecommerce.ts';
 export {
   createEnvironment,
   type EnvironmentFactory,

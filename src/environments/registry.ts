@@ -2,12 +2,14 @@ import { EngineError } from '../core/engine-error.ts';
 import type { Environment } from '../core/types.ts';
 import { CartPoleEnvironment } from './cartpole.ts';
 import { ChainEnvironment } from './chain.ts';
+import { EcommerceEnvironment } from './ecommerce.ts';
 
 export type EnvironmentFactory = (options?: unknown) => Environment;
 
 const factories = new Map<string, EnvironmentFactory>([
   ['chain', (options) => new ChainEnvironment(options)],
   ['cartpole', (options) => new CartPoleEnvironment(options)],
+  ['ecommerce', (options) => new EcommerceEnvironment(options)],
 ]);
 
 export function registerEnvironment(id: string, factory: EnvironmentFactory): void {

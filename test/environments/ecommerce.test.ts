@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Rng } from '../../src/core/rng.ts';
+import { EcommerceEnvironment } from '../../src/environments/ecommerce.ts';
+import { environmentContract } from '../contracts/environment-contract.ts';
+
+describe('Environment contract', () => {
+  environmentContract(
+    'ecommerce',
+    () => new EcommerceEnvironment({ items: 50, users: 50, meanStock: 3 }),
+    200,
+  );
+});
+
+type Picker = (env: EcommerceEnvironment, mask: Uint8Array, rng: Rng) => number;
+
+function simulate(pick: Picker, options: Record<string, unknown> = {}, sessions = 400) {
+  const env = new EcommerceEnvironment({ seed: 3, ...options });
+  const rng = new Rng(9);
+  let steps = 0;
+  let clicks = 0;
+  let purchases = 0;
+  let total = 0;
+  let clickbaitShown = 0;
+  for (let e = 0; e < sessions; e++) {
+    let { info } = env.reset({ seed: 1000 + e });
+    for (;;) {
+      const result = env.step(pick(env, info.actionMask!, rng));
+      steps++;
+      total += result.reward;
+      if (result.info.clicked) clicks++;
+      if (result.info.purchased) purchases++;
+      if (result.info.clickbait) clickbaitShown++;
+      info = result.info;
+      if (result.terminated || result.truncated) break;
+    }
+  }
+  return {
+    ctr: clicks / steps,
+    stepsPerSession: steps / sessions,
+    purchasesPerSession: purchases / sessions,
+    returnPerSession: total / sessions,
+    clickbaitShare: clickbaitShown / steps,
+  };
+}
+
+/** The best allowed item by a score computed from the simulator's oracle. */
+const bestBy =
+  (score: (p: ReturnType<EcommerceEnvironment['outcomeProbabilities']>) => number): Picker =>
+  (env, mask) => {
+    let best = -1;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (let a = 0; a < mask.length; a++) {
+      if (!mask[a]) continue;
+      const v = score(env.outcomeProbabilities(a));
+      if (v > bestValue) {
+        best = a;
+        bestValue = v;
+      }
+    }
+    return best;
+  };
+
+// Immediate expected shaped reward (purchase 1, click 0.5) — what a one-step bandit maximises.
+const myopic = bestBy((p) => 0.5 * p.click + 0.5 * p.click * p.cartGivenClick * p.purchaseGivenCart);
+// Also values the satisfaction a click leaves behind (longer sessions, more purchases later).
+const farsighted = bestBy((p) => myopicValue(p) + 2 * p.click * p.satisfactionChange);
+function myopicValue(p: ReturnType<EcommerceEnvironment['outcomeProbabilities']>) {
+  return 0.5 * p.click + 0.5 * p.click * p.cartGivenClick * p.purchaseGivenCart;
+}
+const random: Picker = (_env, mask, rng) => {
+  let a: number;
+  do a = rng.int(mask.length);
+  while (!mask[a]);
+  return a;
+};
+
+describe('ecommerce simulator dynamics', () => {
+  test('the myopic choice wins clicks now but loses purchases and return over the session', () => {
+    const m = simulate(myopic);
+    const f = simulate(farsighted);
+    const r = simulate(random);
+    assert.ok(m.ctr > f.ctr && f.ctr > r.ctr, `CTR myopic ${m.ctr} farsighted ${f.ctr} random ${r.ctr}`);
+    assert.ok(
+      m.clickbaitShare > 3 * f.clickbaitShare,
+      `clickbait share ${m.clickbaitShare} vs ${f.clickbaitShare}`,
+    );
+    assert.ok(
+      f.stepsPerSession > 1.3 * m.stepsPerSession,
+      `session length ${f.stepsPerSession} vs ${m.stepsPerSession}`,
+    );
+    assert.ok(
+      f.purchasesPerSession > 1.3 * m.purchasesPerSession,
+      `purchases ${f.purchasesPerSession} vs ${m.purchasesPerSession}`,
+    );
+    assert.ok(
+      f.returnPerSession > m.returnPerSession,
+      `return ${f.returnPerSession} vs ${m.returnPerSession}`,
+    );
+  });
+
+  test('without clickbait and boredom the gap closes', () => {
+    const options = { clickbaitFraction: 0, boredom: false };
+    const m = simulate(myopic, options, 300);
+    const f = simulate(farsighted, options, 300);
+    assert.ok(
+      Math.abs(f.returnPerSession - m.returnPerSession) / m.returnPerSession < 0.25,
+      `${f.returnPerSession} vs ${m.returnPerSession}`,
+    );
+  });
+
+  test('sold-out items are masked and stepping on one is a coded error', () => {
+    const env = new EcommerceEnvironment({ items: 5, meanStock: 1, seed: 1 });
+    let { info } = env.reset({ seed: 1 });
+    let soldOut = -1;
+    for (let t = 0; t < 2_000 && soldOut < 0; t++) {
+      const allowed = [...info.actionMask!.keys()].filter((a) => info.actionMask![a]);
+      if (allowed.length === 0) break;
+      const result = env.step(allowed[t % allowed.length]);
+      info = result.info;
+      soldOut = info.actionMask!.indexOf(0);
+      if (result.terminated || result.truncated) info = env.reset().info;
+    }
+    assert.ok(soldOut >= 0, 'some item sold out');
+    assert.throws(
+      () => env.step(soldOut),
+      (e: unknown) => (e as { code: string }).code === 'E_ACTION_MASKED',
+    );
+  });
+
+  test('reward kinds: revenue and margin follow purchases; action features describe every item', () => {
+    const env = new EcommerceEnvironment({ reward: { kind: 'revenue' }, seed: 2 });
+    const { info } = env.reset({ seed: 2 });
+    assert.equal(info.actionFeatures!.length, 200);
+    assert.equal(info.actionFeatures![0].length, 10 + 4);
+    let seen = 0;
+    for (let t = 0; t < 3_000 && seen < 5; t++) {
+      const r = env.step(t % 200);
+      if (r.info.purchased) {
+        assert.equal(r.reward, r.info.revenue);
+        assert.ok((r.info.revenue as number) > 0);
+        seen++;
+      } else assert.equal(r.reward, 0);
+      if (r.terminated || r.truncated) env.reset();
+    }
+    assert.ok(seen > 0);
+  });
+});
