@@ -8,7 +8,7 @@
  */
 import { Rng } from '../src/core/rng.ts';
 import type { Decision, Policy } from '../src/core/types.ts';
-import { ChainEnvironment, chainPolicyEvaluation } from '../src/environments/chain.ts';
+import { ChainEnvironment, chainModelEstimates, chainPolicyEvaluation } from '../src/environments/chain.ts';
 import { type SequentialEstimatorName, sequentialEstimate } from '../src/evaluation/ope/sequential.ts';
 import { collectEpisodes } from '../src/training/collect-episodes.ts';
 import { writeResult } from './write-result.ts';
@@ -51,14 +51,7 @@ for (const horizon of [5, 10]) {
         episodes,
         seed: 7919 * seed + episodes,
       });
-      const n = logs.rewards.length;
-      const q = new Float64Array(n);
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const s = logs.observations[i].indexOf(1);
-        q[i] = oracle.q[logs.timeSteps[i]][s][logs.actions[i]];
-        v[i] = oracle.v[logs.timeSteps[i]][s];
-      }
+      const { qEstimates: q, vEstimates: v } = chainModelEstimates(oracle, logs);
       const data = { ...logs, targetPropensities: logs.targetPropensities!, gamma };
       const wrong = { qEstimates: q.map((x) => 0.5 * x + 3), vEstimates: v.map((x) => 0.5 * x + 3) };
       const run = (name: SequentialEstimatorName, extra = {}) =>

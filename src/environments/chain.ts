@@ -76,21 +76,13 @@ export class ChainEnvironment implements Environment {
 
   /** Q* by value iteration on the known model (the oracle the tabular tests compare with). */
   optimalQ(gamma: number, tolerance = 1e-10): Float64Array[] {
-    const { length, slip } = this.options;
+    const { length } = this.options;
     const q = Array.from({ length }, () => new Float64Array(2));
     for (let iteration = 0; iteration < 100_000; iteration++) {
       let change = 0;
       for (let s = 0; s < length; s++) {
         for (const a of [CHAIN_BACK, CHAIN_FORWARD]) {
-          let value = 0;
-          for (const [effective, p] of [
-            [a, 1 - slip],
-            [1 - a, slip],
-          ] as const) {
-            if (p === 0) continue;
-            const { reward, next } = chainTransition(this.options, s, effective);
-            value += p * (reward + gamma * Math.max(q[next][0], q[next][1]));
-          }
+          const value = chainBackup(this.options, s, a, gamma, (next) => Math.max(q[next][0], q[next][1]));
           change = Math.max(change, Math.abs(value - q[s][a]));
           q[s][a] = value;
         }
@@ -122,28 +114,57 @@ export function chainPolicyEvaluation(
   horizon: number,
 ): ChainPolicyEvaluation {
   const parsed = chainOptionsSchema.parse(options);
-  const { length, slip } = parsed;
+  const { length } = parsed;
   const q = Array.from({ length: horizon + 1 }, () => Array.from({ length }, () => new Float64Array(2)));
   const v = Array.from({ length: horizon + 1 }, () => new Float64Array(length));
   for (let t = horizon - 1; t >= 0; t--) {
     for (let s = 0; s < length; s++) {
-      for (const a of [CHAIN_BACK, CHAIN_FORWARD]) {
-        let value = 0;
-        for (const [effective, p] of [
-          [a, 1 - slip],
-          [1 - a, slip],
-        ] as const) {
-          if (p === 0) continue;
-          const { reward, next } = chainTransition(parsed, s, effective);
-          value += p * (reward + gamma * v[t + 1][next]);
-        }
-        q[t][s][a] = value;
-      }
+      for (const a of [CHAIN_BACK, CHAIN_FORWARD])
+        q[t][s][a] = chainBackup(parsed, s, a, gamma, (next) => v[t + 1][next]);
       const [pBack, pForward] = policy(s);
       v[t][s] = pBack * q[t][s][0] + pForward * q[t][s][1];
     }
   }
   return { q: q.slice(0, horizon), v: v.slice(0, horizon), startValue: v[0][0] };
+}
+
+/** E[r + γ·value(s′)] for taking `action` in `state`, with the slip (the chain's Bellman backup). */
+function chainBackup(
+  options: ChainOptions,
+  state: number,
+  action: number,
+  gamma: number,
+  value: (next: number) => number,
+): number {
+  let total = 0;
+  for (const [effective, p] of [
+    [action, 1 - options.slip],
+    [1 - action, options.slip],
+  ] as const) {
+    if (p === 0) continue;
+    const { reward, next } = chainTransition(options, state, effective);
+    total += p * (reward + gamma * value(next));
+  }
+  return total;
+}
+
+/**
+ * q̂(s_t, a_t) and v̂(s_t) of an exact evaluation for each logged step (observations one-hot): the model
+ * inputs of doubly robust estimators on logs exported from the chain.
+ */
+export function chainModelEstimates(
+  evaluation: ChainPolicyEvaluation,
+  logs: { observations: Float32Array[]; actions: Int32Array; timeSteps: Int32Array },
+): { qEstimates: Float64Array; vEstimates: Float64Array } {
+  const n = logs.actions.length;
+  const qEstimates = new Float64Array(n);
+  const vEstimates = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = logs.observations[i].indexOf(1);
+    qEstimates[i] = evaluation.q[logs.timeSteps[i]][s][logs.actions[i]];
+    vEstimates[i] = evaluation.v[logs.timeSteps[i]][s];
+  }
+  return { qEstimates, vEstimates };
 }
 
 function chainTransition(

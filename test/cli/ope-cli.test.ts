@@ -1,62 +1,25 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { LinearBanditAgent } from '../../src/agents/bandits/linear-bandit.ts';
-import { createAgent } from '../../src/agents/create-agent.ts';
-import { Rng } from '../../src/core/rng.ts';
-import { box, discrete } from '../../src/core/spaces.ts';
-import type { Transition } from '../../src/core/types.ts';
+import { writeBanditLogs } from '../../examples/make-bandit-logs.ts';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nextbest.js');
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
 describe('nextbest ope', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nextbest-ope-cli-'));
-  // Three actions, click probability depends on the action and the sign of x0; uniform logging.
-  const clickProbability = (x: number, a: number) => [0.2, x > 0 ? 0.6 : 0.1, x > 0 ? 0.1 : 0.5][a];
-  const rng = new Rng(1);
-  const lines: string[] = [];
-  const rounds: Transition[] = [];
-  for (let i = 0; i < 3_000; i++) {
-    const x = rng.normal();
-    const action = rng.int(3);
-    const reward = rng.bernoulli(clickProbability(x, action)) ? 1 : 0;
-    lines.push(JSON.stringify({ context: [x, 1], action, reward, propensity: 1 / 3 }));
-    rounds.push({
-      observation: Float32Array.of(x, 1),
-      action,
-      reward,
-      nextObservation: Float32Array.of(x, 1),
-      terminated: true,
-      truncated: false,
-      propensity: 1 / 3,
-    });
-  }
-  const logs = join(dir, 'rounds.jsonl');
-  writeFileSync(logs, `${lines.join('\n')}\n`);
-  const agent = createAgent({
-    algorithm: 'linucb',
-    observationSpace: box([2]),
-    actionSpace: discrete(3),
-    seed: 1,
-  }) as LinearBanditAgent;
-  agent.fitFromLogs(rounds.slice(0, 1_500));
-  const policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(agent.toJSON()));
+  const { logs, policy: policyFile, truth } = writeBanditLogs(dir);
+  const lines = readFileSync(logs, 'utf8').trim().split('\n');
 
   test('estimates a saved policy on logged rounds; the truth lies in the intervals', () => {
     const result = run(['ope', '--logs', logs, '--policy', policyFile, '--json', '--resamples', '200']);
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout);
-    // True value of the greedy policy on these contexts (it should learn: x > 0 → action 1, else 2).
-    let truth = 0;
-    for (const r of rounds)
-      truth += clickProbability(r.observation[0], agent.act(r.observation, { explore: false }).action);
-    truth /= rounds.length;
+    // The fitted greedy policy's true value on these contexts (x > 0 → action 1, else 2 is best).
     assert.ok(truth > 0.45, `the fitted policy is good: ${truth}`);
     for (const name of ['ips', 'snips', 'dr']) {
       const e = report.estimates[name];

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
-import { ChainEnvironment, chainPolicyEvaluation } from '../../src/environments/chain.ts';
+import {
+  ChainEnvironment,
+  chainModelEstimates,
+  chainPolicyEvaluation,
+} from '../../src/environments/chain.ts';
 import {
   type LoggedEpisodes,
   sequentialEstimate,
@@ -53,14 +57,7 @@ describe('sequential off-policy estimators', () => {
         episodes: 1_000,
         seed: replication,
       });
-      const n = logs.rewards.length;
-      const q = new Float64Array(n);
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const s = logs.observations[i].indexOf(1);
-        q[i] = oracle.q[logs.timeSteps[i]][s][logs.actions[i]];
-        v[i] = oracle.v[logs.timeSteps[i]][s];
-      }
+      const { qEstimates: q, vEstimates: v } = chainModelEstimates(oracle, logs);
       const data = { ...logs, targetPropensities: logs.targetPropensities!, gamma };
       estimates.pdis.push(sequentialEstimate('pdis', data));
       estimates.wpdis.push(sequentialEstimate('wpdis', data));
