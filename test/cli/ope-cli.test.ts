@@ -37,3 +37,36 @@ describe('nextbest ope', () => {
     assert.match(result.stderr, /E_LOG_ROW_INVALID at .*bad\.jsonl:2: propensity/);
   });
 });
+
+describe('nextbest ope with a policy that has more actions than the logs show', () => {
+  test('rows are as wide as the policy action space', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nextbest-ope-wide-'));
+    const { policy } = writeBanditLogs(dir);
+    // Logs that only ever show actions 0 and 1 of the 3-action policy.
+    const narrow = join(dir, 'narrow.jsonl');
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      JSON.stringify({
+        context: [i % 2 ? 1 : -1, 1],
+        action: i % 2,
+        reward: i % 3 === 0 ? 1 : 0,
+        propensity: 0.5,
+      }),
+    );
+    writeFileSync(narrow, `${rows.join('\n')}\n`);
+    for (const extra of [[], ['--temperature', '0.5']]) {
+      const result = run([
+        'ope',
+        '--logs',
+        narrow,
+        '--policy',
+        policy,
+        '--json',
+        '--resamples',
+        '50',
+        ...extra,
+      ]);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).actions, 3);
+    }
+  });
+});

@@ -103,7 +103,12 @@ export async function runOpe(argv: string[]): Promise<number> {
       : null;
   const rounds = await readRounds(f.logs);
   const d = rounds[0].context.length;
+  // Rows must be wide enough for the logs and for the policy's own action space.
+  const policySpace = (snapshot as { config?: { actionSpace?: { kind?: string; n?: number } } }).config
+    ?.actionSpace;
+  const policyActions = policySpace?.kind === 'discrete' ? (policySpace.n ?? 0) : 0;
   const actions = Math.max(
+    policyActions,
     ...rounds.map((r) => r.actionFeatures?.length ?? r.mask?.length ?? 0),
     ...rounds.map((r) => r.action + 1),
   );
@@ -122,7 +127,7 @@ export async function runOpe(argv: string[]): Promise<number> {
       ...(r.mask ? { actionMask: Uint8Array.from(r.mask) } : {}),
     };
     if (policy instanceof SoftmaxPolicy)
-      targetProbabilities.set(policy.distribution(observation, options), i * actions);
+      targetProbabilities.set(policy.distribution(observation, options).subarray(0, actions), i * actions);
     else targetProbabilities[i * actions + agent.act(observation, { ...options, explore: false }).action] = 1;
   });
   // Reward model: per-action intercept and per-action linear terms in the context, cross-fitted.
