@@ -83,6 +83,7 @@ export class EcommerceEnvironment implements Environment {
   private lastCategory = -1;
   private lastEvent: (typeof EVENTS)[number] = 'none';
   private medianPrice = 1;
+  private features: Float32Array[] | null = null;
 
   constructor(options: unknown = {}) {
     this.options = parseConfig(ecommerceOptionsSchema, options, 'ecommerce options');
@@ -135,17 +136,25 @@ export class EcommerceEnvironment implements Environment {
   }
 
   /** Per-item features a shop knows: category one-hot, relative log price, rating, popularity, margin. */
-  private actionFeatures(): Float32Array[] {
+  private itemFeatures(i: number): Float32Array {
     const c = this.options.categories;
-    return this.catalogue.map((item, i) => {
-      const f = new Float32Array(c + 4);
-      f[item.category] = 1;
-      f[c] = Math.log(item.price / this.medianPrice);
-      f[c + 1] = item.rating;
-      f[c + 2] = Math.log1p(this.sold[i]) / 5;
-      f[c + 3] = item.margin;
-      return f;
-    });
+    const item = this.catalogue[i];
+    const f = new Float32Array(c + 4);
+    f[item.category] = 1;
+    f[c] = Math.log(item.price / this.medianPrice);
+    f[c + 1] = item.rating;
+    f[c + 2] = Math.log1p(this.sold[i]) / 5;
+    f[c + 3] = item.margin;
+    return f;
+  }
+
+  /**
+   * Copy-on-write: vectors are built once and replaced (never mutated) when an item's popularity
+   * changes, so arrays handed out earlier — kept in a replay buffer, say — stay as they were.
+   */
+  private actionFeatures(): Float32Array[] {
+    if (!this.features) this.features = this.catalogue.map((_, i) => this.itemFeatures(i));
+    return this.features.slice();
   }
 
   private observe(): Float32Array {
@@ -257,6 +266,7 @@ export class EcommerceEnvironment implements Environment {
     if (purchased) {
       this.stock[action]--;
       this.sold[action]++;
+      if (this.features) this.features[action] = this.itemFeatures(action);
       user.purchasesByCategory[item.category]++;
       revenue = item.price;
       margin = item.price * item.margin;

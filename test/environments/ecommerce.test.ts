@@ -145,4 +145,25 @@ describe('ecommerce simulator dynamics', () => {
     }
     assert.ok(seen > 0);
   });
+
+  test('action features handed out earlier never change (copy-on-write on purchases)', () => {
+    const env = new EcommerceEnvironment({ seed: 4 });
+    let { info } = env.reset({ seed: 4 });
+    const before = info.actionFeatures!;
+    for (let t = 0; t < 5_000; t++) {
+      const item = t % 200;
+      const snapshot = Float32Array.from(before[item]);
+      const result = env.step(item);
+      if (result.info.purchased) {
+        assert.deepEqual(before[item], snapshot, 'the earlier vector is untouched');
+        assert.ok(
+          result.info.actionFeatures![item][10 + 2] > snapshot[10 + 2],
+          'the new one shows the higher popularity',
+        );
+        return;
+      }
+      info = result.terminated || result.truncated ? env.reset().info : result.info;
+    }
+    assert.fail('no purchase in 5,000 steps');
+  });
 });
