@@ -8,6 +8,12 @@ export {
 } from './chain.ts';
 export { EcommerceEnvironment, type EcommerceOptions, ecommerceOptionsSchema } from './ecommerce.ts';
 export {
+  InventoryEnvironment,
+  type InventoryOptions,
+  inventoryOptionsSchema,
+  sSPolicy,
+} from './inventory.ts';
+export {
   createEnvironment,
   type EnvironmentFactory,
   listEnvironments,

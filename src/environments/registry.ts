@@ -3,6 +3,7 @@ import type { Environment } from '../core/types.ts';
 import { CartPoleEnvironment } from './cartpole.ts';
 import { ChainEnvironment } from './chain.ts';
 import { EcommerceEnvironment } from './ecommerce.ts';
+import { InventoryEnvironment } from './inventory.ts';
 
 export type EnvironmentFactory = (options?: unknown) => Environment;
 
@@ -10,6 +11,7 @@ const factories = new Map<string, EnvironmentFactory>([
   ['chain', (options) => new ChainEnvironment(options)],
   ['cartpole', (options) => new CartPoleEnvironment(options)],
   ['ecommerce', (options) => new EcommerceEnvironment(options)],
+  ['inventory', (options) => new InventoryEnvironment(options)],
 ]);
 
 export function registerEnvironment(id: string, factory: EnvironmentFactory): void {
