@@ -1,3 +1,4 @@
+export { AdsEnvironment, type AdsOptions, adsOptionsSchema, pacingPolicy } from './ads.ts';
 export { CartPoleEnvironment, cartPoleOptionsSchema } from './cartpole.ts';
 export {
   CHAIN_BACK,

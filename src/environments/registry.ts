@@ -1,5 +1,6 @@
 import { EngineError } from '../core/engine-error.ts';
 import type { Environment } from '../core/types.ts';
+import { AdsEnvironment } from './ads.ts';
 import { CartPoleEnvironment } from './cartpole.ts';
 import { ChainEnvironment } from './chain.ts';
 import { EcommerceEnvironment } from './ecommerce.ts';
@@ -12,6 +13,7 @@ const factories = new Map<string, EnvironmentFactory>([
   ['cartpole', (options) => new CartPoleEnvironment(options)],
   ['ecommerce', (options) => new EcommerceEnvironment(options)],
   ['inventory', (options) => new InventoryEnvironment(options)],
+  ['ads', (options) => new AdsEnvironment(options)],
 ]);
 
 export function registerEnvironment(id: string, factory: EnvironmentFactory): void {
