@@ -7,6 +7,14 @@ export {
   type ChainOptions,
   chainOptionsSchema,
 } from './chain.ts';
+export {
+  CRM_ACTIONS,
+  CRM_STAGES,
+  CrmEnvironment,
+  type CrmOptions,
+  crmOptionsSchema,
+  crmPlaybookPolicy,
+} from './crm.ts';
 export { EcommerceEnvironment, type EcommerceOptions, ecommerceOptionsSchema } from './ecommerce.ts';
 export {
   InventoryEnvironment,

@@ -3,6 +3,7 @@ import type { Environment } from '../core/types.ts';
 import { AdsEnvironment } from './ads.ts';
 import { CartPoleEnvironment } from './cartpole.ts';
 import { ChainEnvironment } from './chain.ts';
+import { CrmEnvironment } from './crm.ts';
 import { EcommerceEnvironment } from './ecommerce.ts';
 import { InventoryEnvironment } from './inventory.ts';
 
@@ -14,6 +15,7 @@ const factories = new Map<string, EnvironmentFactory>([
   ['ecommerce', (options) => new EcommerceEnvironment(options)],
   ['inventory', (options) => new InventoryEnvironment(options)],
   ['ads', (options) => new AdsEnvironment(options)],
+  ['crm', (options) => new CrmEnvironment(options)],
 ]);
 
 export function registerEnvironment(id: string, factory: EnvironmentFactory): void {
