@@ -63,11 +63,6 @@ export class DqnAgent extends DeepValueAgent {
     const q = this.online.forward(observation, 1);
     const epsilon = options.explore === false ? 0 : epsilonAt(this.config.epsilon, this.steps);
     const choice = epsilonGreedy(q, this.actions, epsilon, this.rng, options.actionMask);
-    if (choice.action < 0) {
-      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
-        hint: 'allow at least one action in info.actionMask',
-      });
-    }
     return { action: choice.action, propensity: choice.propensity, values: q.slice() };
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EngineError } from '../core/engine-error.ts';
 import type { Rng } from '../core/rng.ts';
 import { maskedArgmax } from './update-rules.ts';
 
@@ -21,6 +22,15 @@ export function epsilonAt(schedule: EpsilonSchedule, step: number): number {
   return start * (end / start) ** fraction;
 }
 
+/** Throw the coded error every agent gives when the action mask leaves nothing to choose. */
+export function requireAllowedAction(mask: Uint8Array | undefined, count = mask?.length ?? 0): void {
+  if (!mask) return;
+  for (let a = 0; a < count; a++) if (mask[a]) return;
+  throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
+    hint: 'allow at least one action in info.actionMask',
+  });
+}
+
 export interface ExplorationChoice {
   action: number;
   propensity: number;
@@ -28,7 +38,8 @@ export interface ExplorationChoice {
 
 /**
  * ε-greedy over the allowed actions, with the exact probability of the chosen action:
- * greedy a* gets 1 − ε + ε/|A|, every other allowed action ε/|A|.
+ * greedy a* gets 1 − ε + ε/|A|, every other allowed action ε/|A|. Throws E_NO_ALLOWED_ACTION when the
+ * mask allows none.
  */
 export function epsilonGreedy(
   values: ArrayLike<number>,
@@ -37,8 +48,8 @@ export function epsilonGreedy(
   rng: Rng,
   mask?: Uint8Array,
 ): ExplorationChoice {
+  requireAllowedAction(mask, count);
   const greedy = maskedArgmax(values, 0, count, mask);
-  if (greedy < 0) return { action: -1, propensity: 0 };
   let allowed = count;
   if (mask) {
     allowed = 0;

@@ -9,7 +9,7 @@ export {
 } from './config.ts';
 export { createAgent, listAlgorithms, loadAgent, registerAgent } from './create-agent.ts';
 export { DqnAgent } from './dqn.ts';
-export { epsilonAt, epsilonGreedy, softmaxProbabilities } from './exploration.ts';
+export { epsilonAt, epsilonGreedy, requireAllowedAction, softmaxProbabilities } from './exploration.ts';
 export { ParametricDqnAgent } from './parametric-dqn.ts';
 export { ReinforceAgent } from './reinforce.ts';
 export { TabularQAgent } from './tabular-q.ts';

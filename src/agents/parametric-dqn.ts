@@ -91,11 +91,6 @@ export class ParametricDqnAgent extends DeepValueAgent {
     const q = this.scores(observation, candidates);
     const epsilon = options.explore === false ? 0 : epsilonAt(this.config.epsilon, this.steps);
     const choice = epsilonGreedy(q, candidates.length, epsilon, this.rng, options.actionMask);
-    if (choice.action < 0) {
-      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
-        hint: 'allow at least one action in info.actionMask',
-      });
-    }
     return { action: choice.action, propensity: choice.propensity, values: q };
   }
 

@@ -1,4 +1,3 @@
-import { EngineError } from '../core/engine-error.ts';
 import { Rng } from '../core/rng.ts';
 import { actionCount, flatSize } from '../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../core/types.ts';
@@ -8,7 +7,7 @@ import { Mlp } from '../numeric/mlp.ts';
 import { Optimizer } from '../numeric/optimizers.ts';
 import { decodeFloat32, encodeFloat32 } from '../numeric/serialize.ts';
 import type { ReinforceConfig } from './config.ts';
-import { softmaxProbabilities } from './exploration.ts';
+import { requireAllowedAction, softmaxProbabilities } from './exploration.ts';
 import { counterState, makeSnapshot, restoreCounters } from './snapshot.ts';
 import { discountedReturns, maskedArgmax } from './update-rules.ts';
 
@@ -71,12 +70,8 @@ export class ReinforceAgent implements Agent {
   }
 
   act(observation: Float32Array, options: ActOptions = {}): Decision {
+    requireAllowedAction(options.actionMask, this.actions);
     const p = this.probabilities(observation, options.actionMask);
-    if (options.actionMask && !options.actionMask.some((v) => v)) {
-      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
-        hint: 'allow at least one action in info.actionMask',
-      });
-    }
     const values = Float32Array.from(p);
     if (options.explore === false) {
       return { action: maskedArgmax(p, 0, this.actions, options.actionMask), propensity: 1, values };

@@ -1,4 +1,3 @@
-import { EngineError } from '../core/engine-error.ts';
 import { Rng } from '../core/rng.ts';
 import { actionCount } from '../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../core/types.ts';
@@ -46,11 +45,6 @@ export class TabularQAgent implements Agent {
     const q = this.values(observation);
     const epsilon = options.explore === false ? 0 : epsilonAt(this.config.epsilon, this.steps);
     const choice = epsilonGreedy(q, this.actions, epsilon, this.rng, options.actionMask);
-    if (choice.action < 0) {
-      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
-        hint: 'allow at least one action in info.actionMask',
-      });
-    }
     return { action: choice.action, propensity: choice.propensity, values: Float32Array.from(q) };
   }
 

@@ -109,6 +109,10 @@ describe('update rules against hand-computed values', () => {
       close(c.propensity, c.action === 1 ? 0.85 : 0.15);
     }
     assert.equal(counts[2], 0);
+    assert.throws(
+      () => epsilonGreedy([1, 2], 2, 0.1, rng, Uint8Array.of(0, 0)),
+      (e: unknown) => (e as { code: string }).code === 'E_NO_ALLOWED_ACTION',
+    );
     close(counts[1] / 30_000, 0.85, 0.01);
   });
 });

@@ -3,7 +3,7 @@ import { EngineError } from '../../core/engine-error.ts';
 import { Rng } from '../../core/rng.ts';
 import { actionCount, flatSize, spaceSchema } from '../../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../../core/types.ts';
-import { epsilonGreedy } from '../exploration.ts';
+import { epsilonGreedy, requireAllowedAction } from '../exploration.ts';
 import { counterState, makeSnapshot, restoreCounters } from '../snapshot.ts';
 import { maskedArgmax } from '../update-rules.ts';
 
@@ -181,11 +181,7 @@ export class HybridLinUcbAgent implements Agent {
   act(observation: Float32Array, options: ActOptions = {}): Decision {
     const { means, widths } = this.scores(observation, options.actionFeatures);
     const n = this.arms.length;
-    if (options.actionMask && !options.actionMask.some((v) => v)) {
-      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
-        hint: 'allow at least one action',
-      });
-    }
+    requireAllowedAction(options.actionMask, n);
     if (options.explore === false) {
       return {
         action: maskedArgmax(means, 0, n, options.actionMask),

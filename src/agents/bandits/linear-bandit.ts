@@ -3,7 +3,7 @@ import { EngineError } from '../../core/engine-error.ts';
 import { Rng } from '../../core/rng.ts';
 import { actionCount, flatSize, spaceSchema } from '../../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../../core/types.ts';
-import { epsilonGreedy } from '../exploration.ts';
+import { epsilonGreedy, requireAllowedAction } from '../exploration.ts';
 import { counterState, makeSnapshot, restoreCounters } from '../snapshot.ts';
 import { maskedArgmax } from '../update-rules.ts';
 import { RidgeModel } from './ridge-model.ts';
@@ -183,13 +183,7 @@ export class LinearBanditAgent implements Agent {
     const zs = this.candidates(observation, options.actionFeatures);
     const count = zs.length;
     const mask = options.actionMask;
-    let allowed = 0;
-    for (let a = 0; a < count; a++) if (!mask || mask[a]) allowed++;
-    if (allowed === 0) {
-      throw new EngineError('E_NO_ALLOWED_ACTION', 'the action mask allows no action', {
-        hint: 'allow at least one action',
-      });
-    }
+    requireAllowedAction(mask, count);
     const means = this.means(zs);
     if (options.explore === false) {
       return { action: maskedArgmax(means, 0, count, mask), propensity: 1, values: Float32Array.from(means) };
