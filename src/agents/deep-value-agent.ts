@@ -12,6 +12,7 @@ import {
   restoreValueNetworks,
   valueNetworkState,
 } from './snapshot.ts';
+import { movingAverage } from './update-rules.ts';
 
 /**
  * What DQN and parametric DQN share: an online and a target network with one Adam optimiser, counters,
@@ -55,7 +56,7 @@ export abstract class DeepValueAgent implements Agent {
     this.updates++;
     if (this.updates % this.config.targetUpdateInterval === 0)
       this.target.updateFrom(this.online, this.config.tau);
-    this.recentLoss = Number.isNaN(this.recentLoss) ? loss : 0.99 * this.recentLoss + 0.01 * loss;
+    this.recentLoss = movingAverage(this.recentLoss, loss, 0.01);
   }
 
   stats(): AgentStats {

@@ -9,7 +9,7 @@ import { decodeFloat32, encodeFloat32 } from '../numeric/serialize.ts';
 import type { ReinforceConfig } from './config.ts';
 import { requireAllowedAction, softmaxProbabilities } from './exploration.ts';
 import { counterState, makeSnapshot, restoreCounters } from './snapshot.ts';
-import { discountedReturns, maskedArgmax } from './update-rules.ts';
+import { discountedReturns, maskedArgmax, movingAverage } from './update-rules.ts';
 
 const MASKED_LOGIT = -1e9;
 
@@ -177,7 +177,7 @@ export class ReinforceAgent implements Agent {
     this.policy.backward(dLogits, total);
     this.policyOptimizer.apply();
     this.updates++;
-    this.recentLoss = Number.isNaN(this.recentLoss) ? loss : 0.9 * this.recentLoss + 0.1 * loss;
+    this.recentLoss = movingAverage(this.recentLoss, loss, 0.1);
   }
 
   stats(): AgentStats {

@@ -4,7 +4,7 @@ import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition
 import type { TabularQConfig } from './config.ts';
 import { epsilonAt, epsilonGreedy } from './exploration.ts';
 import { counterState, makeSnapshot, restoreCounters } from './snapshot.ts';
-import { qLearningUpdate } from './update-rules.ts';
+import { movingAverage, qLearningUpdate } from './update-rules.ts';
 
 /**
  * Tabular Q-learning over any finite set of observations: each distinct observation vector is a state
@@ -31,14 +31,21 @@ export class TabularQAgent implements Agent {
 
   /** Q(s, ·) for an observation (a fresh row of initialValue for unseen states). */
   values(observation: Float32Array): Float64Array {
+    return this.entry(observation).q;
+  }
+
+  /** The Q row and visit counts of a state, created on first sight. */
+  private entry(observation: Float32Array): { q: Float64Array; visits: Float64Array } {
     const key = this.key(observation);
-    let row = this.table.get(key);
-    if (!row) {
-      row = new Float64Array(this.actions).fill(this.config.initialValue);
-      this.table.set(key, row);
-      this.visits.set(key, new Float64Array(this.actions));
+    let q = this.table.get(key);
+    let visits = this.visits.get(key);
+    if (!q || !visits) {
+      q = new Float64Array(this.actions).fill(this.config.initialValue);
+      visits = new Float64Array(this.actions);
+      this.table.set(key, q);
+      this.visits.set(key, visits);
     }
-    return row;
+    return { q, visits };
   }
 
   act(observation: Float32Array, options: ActOptions = {}): Decision {
@@ -50,8 +57,7 @@ export class TabularQAgent implements Agent {
 
   observe(t: Transition): void {
     this.steps++;
-    const q = this.values(t.observation);
-    const visits = this.visits.get(this.key(t.observation))!;
+    const { q, visits } = this.entry(t.observation);
     visits[t.action]++;
     const alpha =
       this.config.learningRateSchedule === 'visits'
@@ -61,7 +67,7 @@ export class TabularQAgent implements Agent {
     const error = qLearningUpdate(q, t.action, t.reward, next, this.config.gamma, alpha, t.nextActionMask);
     this.updates++;
     const loss = 0.5 * error * error;
-    this.recentLoss = Number.isNaN(this.recentLoss) ? loss : 0.99 * this.recentLoss + 0.01 * loss;
+    this.recentLoss = movingAverage(this.recentLoss, loss, 0.01);
   }
 
   stats(): AgentStats {

@@ -152,3 +152,8 @@ export function discountedReturns(rewards: ArrayLike<number>, gamma: number, boo
 export function priorityFromTdError(tdError: number, alpha: number, epsilon: number): number {
   return (Math.abs(tdError) + epsilon) ** alpha;
 }
+
+/** Exponential moving average for reporting (loss curves); the first value seeds it. */
+export function movingAverage(previous: number, value: number, rate: number): number {
+  return Number.isNaN(previous) ? value : (1 - rate) * previous + rate * value;
+}

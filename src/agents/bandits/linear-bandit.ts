@@ -5,7 +5,7 @@ import { actionCount, flatSize, spaceSchema } from '../../core/spaces.ts';
 import type { ActOptions, Agent, AgentSnapshot, AgentStats, Decision, Transition } from '../../core/types.ts';
 import { epsilonGreedy, requireAllowedAction } from '../exploration.ts';
 import { counterState, makeSnapshot, restoreCounters } from '../snapshot.ts';
-import { maskedArgmax } from '../update-rules.ts';
+import { maskedArgmax, movingAverage } from '../update-rules.ts';
 import { RidgeModel } from './ridge-model.ts';
 
 const banditCommon = {
@@ -218,7 +218,7 @@ export class LinearBanditAgent implements Agent {
     let prediction = 0;
     for (let i = 0; i < z.length; i++) prediction += theta[i] * z[i];
     const error = (t.reward - prediction) ** 2;
-    this.squaredError = Number.isNaN(this.squaredError) ? error : 0.99 * this.squaredError + 0.01 * error;
+    this.squaredError = movingAverage(this.squaredError, error, 0.01);
     m.update(z, t.reward, weight);
     this.steps++;
   }
