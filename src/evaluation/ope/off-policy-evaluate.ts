@@ -5,6 +5,7 @@ import {
   type EstimatorName,
   type EstimatorOptions,
   estimate,
+  importanceWeights,
   type LoggedBandit,
   MODEL_BASED,
   roundTerms,
@@ -111,8 +112,8 @@ function validate(input: LoggedBandit): void {
 
 /** How much the target and logging policies overlap: the first thing to read before trusting IPS. */
 export function overlapDiagnostics(input: LoggedBandit): OverlapDiagnostics {
-  const terms = roundTerms(input);
-  const w = terms.weights;
+  // Only the weights matter here: no need for the reward model's n × actions values.
+  const w = importanceWeights(input);
   let sum = 0;
   let squares = 0;
   let max = 0;
