@@ -1,5 +1,6 @@
 import { deriveSeed } from '../core/rng.ts';
 import type { ActOptions, Environment, Policy } from '../core/types.ts';
+import { actOptionsFrom } from './train.ts';
 
 /** A policy whose whole action distribution can be read (for the target side of off-policy evaluation). */
 export interface DistributionPolicy {
@@ -45,10 +46,7 @@ export function collectEpisodes(options: {
   for (let e = 0; e < options.episodes; e++) {
     let { observation, info } = environment.reset({ seed: deriveSeed(options.seed ?? 0, e) });
     for (let t = 0; t < limit; t++) {
-      const actOptions: ActOptions = {
-        ...(info.actionMask ? { actionMask: info.actionMask } : {}),
-        ...(info.actionFeatures ? { actionFeatures: info.actionFeatures } : {}),
-      };
+      const actOptions = actOptionsFrom(info);
       const decision = behaviour.act(observation, actOptions);
       observations.push(observation);
       actions.push(decision.action);

@@ -1,5 +1,6 @@
 export { type CollectedEpisodes, collectEpisodes, type DistributionPolicy } from './collect-episodes.ts';
 export {
+  actOptionsFrom,
   type EvaluateOptions,
   type EvaluateResult,
   evaluate,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
 import { deriveSeed } from '../core/rng.ts';
-import type { Agent, AgentStats, Environment, Policy } from '../core/types.ts';
+import type { Agent, AgentStats, Environment, Policy, StepInfo } from '../core/types.ts';
 import { type Summary, summarize } from '../evaluation/statistics.ts';
 
 export interface TrainProgress {
@@ -42,6 +42,14 @@ export interface TrainResult {
   stoppedEarly: boolean;
 }
 
+/** The per-decision inputs an environment offers in `info` (action mask, per-action features). */
+export function actOptionsFrom(info: StepInfo): { actionMask?: Uint8Array; actionFeatures?: Float32Array[] } {
+  return {
+    ...(info.actionMask ? { actionMask: info.actionMask } : {}),
+    ...(info.actionFeatures ? { actionFeatures: info.actionFeatures } : {}),
+  };
+}
+
 const trainOptionsSchema = z.object({
   steps: z.number().int().positive(),
   seed: z.number().int().min(0).default(0),
@@ -78,10 +86,8 @@ export function train(options: TrainOptions): TrainResult {
   let episodeReturn = 0;
   let episodeLength = 0;
   for (let step = 1; step <= parsed.steps; step++) {
-    const decision = agent.act(observation, {
-      ...(info.actionMask ? { actionMask: info.actionMask } : {}),
-      ...(info.actionFeatures ? { actionFeatures: info.actionFeatures } : {}),
-    });
+    const offered = actOptionsFrom(info);
+    const decision = agent.act(observation, offered);
     const next = environment.step(decision.action);
     agent.observe({
       observation,
@@ -91,8 +97,7 @@ export function train(options: TrainOptions): TrainResult {
       terminated: next.terminated,
       truncated: next.truncated,
       propensity: decision.propensity,
-      ...(info.actionMask ? { actionMask: info.actionMask } : {}),
-      ...(info.actionFeatures ? { actionFeatures: info.actionFeatures } : {}),
+      ...offered,
       ...(next.info.actionMask ? { nextActionMask: next.info.actionMask } : {}),
       ...(next.info.actionFeatures ? { nextActionFeatures: next.info.actionFeatures } : {}),
     });
@@ -161,8 +166,7 @@ export function evaluate(options: EvaluateOptions): EvaluateResult {
     for (;;) {
       const decision = policy.act(observation, {
         explore: options.explore ?? false,
-        ...(info.actionMask ? { actionMask: info.actionMask } : {}),
-        ...(info.actionFeatures ? { actionFeatures: info.actionFeatures } : {}),
+        ...actOptionsFrom(info),
       });
       const next = environment.step(decision.action);
       total += next.reward;
