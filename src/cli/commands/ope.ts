@@ -130,6 +130,8 @@ export async function runOpe(argv: string[]): Promise<number> {
       targetProbabilities.set(policy.distribution(observation, options).subarray(0, actions), i * actions);
     else targetProbabilities[i * actions + agent.act(observation, { ...options, explore: false }).action] = 1;
   });
+  const loggedActions = Int32Array.from(rounds, (r) => r.action);
+  const rewards = Float64Array.from(rounds, (r) => r.reward);
   // Reward model: per-action intercept and per-action linear terms in the context, cross-fitted.
   const dimension = actions * (d + 1);
   const rewardEstimates = fitRewardModel({
@@ -142,15 +144,15 @@ export async function runOpe(argv: string[]): Promise<number> {
       const context = rounds[i].context;
       for (let j = 0; j < d; j++) out[actions + a * d + j] = context[j];
     },
-    loggedActions: Int32Array.from(rounds, (r) => r.action),
-    rewards: Float64Array.from(rounds, (r) => r.reward),
+    loggedActions,
+    rewards,
     kind: rounds.every((r) => r.reward === 0 || r.reward === 1) ? 'logistic' : 'linear',
     folds: n >= 20 ? 2 : 1,
   });
   const input = {
     actions,
-    loggedActions: Int32Array.from(rounds, (r) => r.action),
-    rewards: Float64Array.from(rounds, (r) => r.reward),
+    loggedActions,
+    rewards,
     loggingPropensities: Float64Array.from(rounds, (r) => r.propensity),
     targetProbabilities,
     rewardEstimates,
