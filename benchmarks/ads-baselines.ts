@@ -3,14 +3,13 @@
  * mean ± 95% CI over 100 evaluation days, for budget pacing and fixed bidding rules.
  * Usage: npx tsx benchmarks/ads-baselines.ts
  */
-import { Rng } from '../src/core/rng.ts';
+import { UniformRandomPolicy } from '../src/agents/random-policy.ts';
 import type { Policy } from '../src/core/types.ts';
 import { AdsEnvironment, pacingPolicy } from '../src/environments/ads.ts';
 import { formatMeanCi, summarize } from '../src/evaluation/statistics.ts';
 import { evaluate } from '../src/training/train.ts';
 
 function adsBaselines(env: AdsEnvironment): Record<string, Policy> {
-  const rng = new Rng(1);
   const fixed = (multiplier: number): Policy => ({
     act: () => ({ action: env.options.bidMultipliers.indexOf(multiplier), propensity: 1 }),
   });
@@ -19,12 +18,7 @@ function adsBaselines(env: AdsEnvironment): Record<string, Policy> {
     'truthful bid (×1.0)': fixed(1),
     'aggressive bid (×1.8)': fixed(1.8),
     'shaded bid (×0.5)': fixed(0.5),
-    random: {
-      act: () => ({
-        action: rng.int(env.options.bidMultipliers.length),
-        propensity: 1 / env.options.bidMultipliers.length,
-      }),
-    },
+    random: new UniformRandomPolicy(env.options.bidMultipliers.length, 1),
   };
 }
 

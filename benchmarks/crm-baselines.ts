@@ -4,20 +4,19 @@
  * calibrated effects the simulator reproduces (by channel and by previous outcome).
  * Usage: npx tsx benchmarks/crm-baselines.ts
  */
-import { Rng } from '../src/core/rng.ts';
+import { UniformRandomPolicy } from '../src/agents/random-policy.ts';
 import type { Policy } from '../src/core/types.ts';
 import { CrmEnvironment, crmPlaybookPolicy } from '../src/environments/crm.ts';
 import { formatMeanCi, summarize } from '../src/evaluation/statistics.ts';
 
 const LEADS = 3_000;
 const env = new CrmEnvironment();
-const rng = new Rng(2);
 const policies: Record<string, Policy> = {
   'playbook (email weekly, call after an open, meeting after an answer)': crmPlaybookPolicy(env),
   'never contact': { act: () => ({ action: 0, propensity: 1 }) },
   'email daily': { act: () => ({ action: 1, propensity: 1 }) },
   'call daily': { act: () => ({ action: 2, propensity: 1 }) },
-  random: { act: () => ({ action: rng.int(4), propensity: 0.25 }) },
+  random: new UniformRandomPolicy(4, 2),
 };
 const groups: Record<string, [number, number]> = {};
 console.log('| policy | net value per lead (mean ± 95% CI) | won | lost |');

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createAgent } from '../src/agents/create-agent.ts';
-import { Rng } from '../src/core/rng.ts';
+import { UniformRandomPolicy } from '../src/agents/random-policy.ts';
 import type { Decision, Policy } from '../src/core/types.ts';
 import { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
 import { evaluate, train } from '../src/training/train.ts';
@@ -88,16 +88,7 @@ if (args[0] === '--learner') {
   process.exit(0);
 }
 const rows: string[] = [];
-const rng = new Rng(5);
-const random: Policy = {
-  act: (_o, options = {}) => {
-    const mask = options.actionMask!;
-    let a: number;
-    do a = rng.int(mask.length);
-    while (!mask[a]);
-    return { action: a, propensity: 1 };
-  },
-};
+const random = new UniformRandomPolicy(200, 5);
 for (const [name, make] of [
   ['random', () => random],
   ['myopic oracle', (env: EcommerceEnvironment) => oracle(env, false)],

@@ -6,8 +6,7 @@
  * one (0.5·Q + 3) — DR must stay unbiased with either. 20 seeds per size.
  * Usage: npx tsx benchmarks/ope-sequential.ts [--seeds 20]
  */
-import { Rng } from '../src/core/rng.ts';
-import type { Decision, Policy } from '../src/core/types.ts';
+import { UniformRandomPolicy } from '../src/agents/random-policy.ts';
 import { ChainEnvironment, chainModelEstimates, chainPolicyEvaluation } from '../src/environments/chain.ts';
 import { type SequentialEstimatorName, sequentialEstimate } from '../src/evaluation/ope/sequential.ts';
 import { collectEpisodes } from '../src/training/collect-episodes.ts';
@@ -19,15 +18,6 @@ const gamma = 0.9;
 const slip = 0.2;
 const TARGET = [0.2, 0.8] as const;
 
-class UniformPolicy implements Policy {
-  private readonly rng: Rng;
-  constructor(seed: number) {
-    this.rng = new Rng(seed);
-  }
-  act(): Decision {
-    return { action: this.rng.int(2), propensity: 0.5 };
-  }
-}
 const target = { distribution: () => Float64Array.from(TARGET) };
 
 const rows: Array<Record<string, string | number>> = [];
@@ -46,7 +36,7 @@ for (const horizon of [5, 10]) {
     for (let seed = 1; seed <= seeds; seed++) {
       const logs = collectEpisodes({
         environment: new ChainEnvironment({ slip, maxSteps: horizon }),
-        behaviour: new UniformPolicy(seed),
+        behaviour: new UniformRandomPolicy(2, seed),
         target,
         episodes,
         seed: 7919 * seed + episodes,

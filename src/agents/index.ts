@@ -11,6 +11,7 @@ export { createAgent, listAlgorithms, loadAgent, registerAgent } from './create-
 export { DqnAgent } from './dqn.ts';
 export { epsilonAt, epsilonGreedy, requireAllowedAction, softmaxProbabilities } from './exploration.ts';
 export { ParametricDqnAgent } from './parametric-dqn.ts';
+export { UniformRandomPolicy } from './random-policy.ts';
 export { ReinforceAgent } from './reinforce.ts';
 export { TabularQAgent } from './tabular-q.ts';
 export * from './update-rules.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgent } from '../../agents/create-agent.ts';
-import { Rng } from '../../core/rng.ts';
+import { UniformRandomPolicy } from '../../agents/random-policy.ts';
 import type { Decision, Policy } from '../../core/types.ts';
 import { CartPoleEnvironment } from '../../environments/cartpole.ts';
 import { CHAIN_BACK, CHAIN_FORWARD, ChainEnvironment } from '../../environments/chain.ts';
@@ -22,19 +22,6 @@ The first-run demonstration (npm start):
   1. the chain MDP, where the one-step-greedy choice is wrong: DQN against a random policy, a learned
      myopic policy (Q-learning with γ = 0, i.e. a bandit) and the value-iteration oracle, over several seeds;
   2. CartPole: DQN trained until its greedy policy averages ≥ 475 over 100 episodes.`;
-
-class RandomPolicy implements Policy {
-  private readonly rng: Rng;
-  constructor(
-    seed: number,
-    private readonly actions: number,
-  ) {
-    this.rng = new Rng(seed);
-  }
-  act(): Decision {
-    return { action: this.rng.int(this.actions), propensity: 1 / this.actions };
-  }
-}
 
 /** The value-iteration oracle's greedy policy on the chain. */
 class ChainOraclePolicy implements Policy {
@@ -107,7 +94,7 @@ export function runDemo(argv: string[]): number {
     train({ environment: env, agent: dqn, steps: chainSteps, seed });
     const score = (policy: Policy) =>
       evaluate({ environment: env, policy, episodes: 10, seed: 1000 + seed }).summary.mean;
-    results.random.push(score(new RandomPolicy(seed, 2)));
+    results.random.push(score(new UniformRandomPolicy(2, seed)));
     results['myopic (γ = 0 Q-learning)'].push(score(myopic));
     results.DQN.push(score(dqn));
     results.oracle.push(score(oracle));
