@@ -23,8 +23,13 @@ export const crmOptionsSchema = z
       .default({ email: 0.2, call: 2, meeting: 10 }),
     /** Deal value by company size (small, medium, large). */
     dealValues: z.array(z.number().positive()).length(3).default([80, 200, 500]),
-    /** Base daily chance that a qualified, fully interested lead signs (scaled by calibrated effects). */
-    baseWinRate: z.number().min(0).max(1).default(0.15),
+    /** Daily chance that a qualified lead makes its decision (about two weeks on average). */
+    decisionRate: z.number().gt(0).max(1).default(0.07),
+    /**
+     * Chance that a fully interested qualified lead signs when it decides (scaled by the calibrated
+     * effects); otherwise it buys elsewhere and is lost.
+     */
+    closeRate: z.number().min(0).max(5).default(2),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -47,6 +52,7 @@ const PREVIOUS_EFFECT = PREVIOUS.map(
 const PREVIOUS_SHARE = PREVIOUS.map((k) => calibration.previousOutcomeShare[k]);
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const OBSERVATION_SIZE = 33;
 
 interface Lead {
   region: number;
@@ -69,7 +75,7 @@ interface Lead {
  */
 export class CrmEnvironment implements Environment {
   readonly id = 'crm';
-  readonly observationSpace = box([27], 0, 10);
+  readonly observationSpace = box([OBSERVATION_SIZE], 0, 10);
   readonly actionSpace = discrete(CRM_ACTIONS.length);
   readonly options: CrmOptions;
   private rng: Rng;
@@ -81,6 +87,8 @@ export class CrmEnvironment implements Environment {
   private contacts = 0;
   private daysSinceContact = 0;
   private daysSinceEmail = 99;
+  /** The shop's own record of its recent contacts: +1 per contact, ×0.9 per day. */
+  private recentContacts = 0;
   private history = { emails: 0, opened: 0, calls: 0, answered: 0, meetings: 0 };
   private lastOutcome: 'none' | 'opened' | 'answered' | 'meeting' = 'none';
 
@@ -103,7 +111,7 @@ export class CrmEnvironment implements Environment {
   }
 
   private observe(): Float32Array {
-    const o = new Float32Array(27);
+    const o = new Float32Array(OBSERVATION_SIZE);
     const l = this.lead;
     o[l.region] = 1; // 0..3
     o[4 + l.industry] = 1; // 4..8
@@ -119,6 +127,12 @@ export class CrmEnvironment implements Environment {
     o[22] = Math.min(this.daysSinceContact, 30) / 30;
     o[23] = this.day / this.options.horizonDays;
     o[24 + Math.min(this.stage, 2)] = 1; // 24..26 (cold, engaged, qualified)
+    // What yesterday's contact led to (27..29: opened, answered, meeting held), as the playbook reads it.
+    const last = ['opened', 'answered', 'meeting'].indexOf(this.lastOutcome);
+    if (last >= 0) o[27 + last] = 1;
+    o[30] = Math.min(this.daysSinceEmail, 30) / 30;
+    o[31] = Math.log1p(this.contacts) / 3;
+    o[32] = this.recentContacts / 3;
     return o;
   }
 
@@ -147,6 +161,7 @@ export class CrmEnvironment implements Environment {
     this.contacts = 0;
     this.daysSinceContact = 30;
     this.daysSinceEmail = 99;
+    this.recentContacts = 0;
     this.history = { emails: 0, opened: 0, calls: 0, answered: 0, meetings: 0 };
     this.lastOutcome = 'none';
     return { observation: this.observe(), info: { stage: 'cold' } };
@@ -166,8 +181,10 @@ export class CrmEnvironment implements Environment {
     this.lastOutcome = 'none';
     // The lead answers this contact as tired as the earlier ones left it; this one tires it for the next.
     const tired = this.fatigue;
+    this.recentContacts *= 0.9;
     if (action !== WAIT) {
       this.contacts++;
+      this.recentContacts++;
       // Contacting again soon after the last contact tires the lead more.
       this.fatigue +=
         (action === CALL ? 0.5 : action === MEETING ? 0.3 : 0.25) * (this.daysSinceContact < 3 ? 1.5 : 1);
@@ -221,13 +238,17 @@ export class CrmEnvironment implements Environment {
     if (action !== WAIT && r.float() < sigmoid(-6.5 + 3 * this.fatigue)) {
       lost = true;
       outcome = 'unsubscribed';
-    } else if (this.stage === 2) {
+    } else if (this.stage === 2 && r.float() < o.decisionRate) {
+      // The qualified lead decides: it signs, or it buys elsewhere.
       const contactEffect = CONTACT_EFFECT[Math.min(this.contacts, 8) - 1] ?? 1;
-      const p = o.baseWinRate * this.interest * PREVIOUS_EFFECT[this.lead.previous] * contactEffect;
-      if (r.float() < Math.min(0.9, p)) {
+      const p = o.closeRate * this.interest * PREVIOUS_EFFECT[this.lead.previous] * contactEffect;
+      if (r.float() < Math.min(0.95, p)) {
         won = true;
         reward += this.lead.dealValue;
         outcome = 'won';
+      } else {
+        lost = true;
+        outcome = 'bought elsewhere';
       }
     }
     if (won) this.stage = 3;

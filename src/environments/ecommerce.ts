@@ -16,6 +16,12 @@ export const ecommerceOptionsSchema = z
     boredom: z.boolean().default(true),
     users: z.number().int().min(1).default(1_000),
     maxSteps: z.number().int().positive().default(30),
+    /**
+     * 0: every item is an action (action = item id, sold-out items masked). k > 0: each step the shop's
+     * retrieval offers k in-stock items, drawn at random (RecSim's candidate documents); the action is
+     * an index into info.candidates, and info.actionFeatures describes those k items.
+     */
+    candidates: z.number().int().min(0).default(0),
     /** Mean initial stock per item (geometric); sold-out items are masked. */
     meanStock: z.number().positive().default(200),
     /** How far a consumed item pulls the user's interests towards it (0 = no drift). */
@@ -83,12 +89,25 @@ export class EcommerceEnvironment implements Environment {
   private lastCategory = -1;
   private lastEvent: (typeof EVENTS)[number] = 'none';
   private medianPrice = 1;
-  private features: Float32Array[] | null = null;
+  /** What the shop showed this session: per category, decayed like boredom; per item, a count. */
+  private readonly exposure: Float64Array;
+  private readonly shownItems = new Map<number, number>();
+  /** Candidate mode: the item ids offered at this step. */
+  private offered: Int32Array = new Int32Array(0);
+  /** Length of each info.actionFeatures vector. */
+  readonly actionFeatureSize: number;
 
   constructor(options: unknown = {}) {
     this.options = parseConfig(ecommerceOptionsSchema, options, 'ecommerce options');
     const o = this.options;
-    this.actionSpace = discrete(o.items);
+    if (o.candidates > o.items) {
+      throw new EngineError('E_CONFIG_INVALID', `candidates (${o.candidates}) exceeds items (${o.items})`, {
+        hint: 'set candidates to at most the catalogue size, or 0 for the whole catalogue',
+        path: 'candidates',
+      });
+    }
+    this.actionSpace = discrete(o.candidates > 0 ? o.candidates : o.items);
+    this.actionFeatureSize = o.categories + 9;
     this.observationSpace = box([3 * o.categories + EVENTS.length + 4], 0);
     // The world (catalogue and population) comes from the construction seed; sessions from reset seeds.
     const world = new Rng(o.seed);
@@ -128,33 +147,63 @@ export class EcommerceEnvironment implements Environment {
     this.sold = new Float64Array(o.items);
     this.boredom = new Float64Array(o.categories);
     this.browsed = new Float64Array(o.categories);
+    this.exposure = new Float64Array(o.categories);
     this.rng = new Rng(o.seed + 1);
   }
 
   private mask(): Uint8Array {
+    if (this.options.candidates > 0) return Uint8Array.from(this.offered, (item) => (item >= 0 ? 1 : 0));
     return Uint8Array.from(this.stock, (s) => (s > 0 ? 1 : 0));
   }
 
-  /** Per-item features a shop knows: category one-hot, relative log price, rating, popularity, margin. */
-  private itemFeatures(i: number): Float32Array {
-    const c = this.options.categories;
-    const item = this.catalogue[i];
-    const f = new Float32Array(c + 4);
-    f[item.category] = 1;
-    f[c] = Math.log(item.price / this.medianPrice);
-    f[c + 1] = item.rating;
-    f[c + 2] = Math.log1p(this.sold[i]) / 5;
-    f[c + 3] = item.margin;
-    return f;
+  /** Candidate mode: draw k distinct in-stock items (fewer when fewer are left; empty slots are masked). */
+  private offer(): void {
+    const k = this.options.candidates;
+    if (k === 0) return;
+    const inStock: number[] = [];
+    for (let i = 0; i < this.stock.length; i++) if (this.stock[i] > 0) inStock.push(i);
+    this.offered = new Int32Array(k).fill(-1);
+    for (let j = 0; j < Math.min(k, inStock.length); j++) {
+      const pick = j + this.rng.int(inStock.length - j);
+      [inStock[j], inStock[pick]] = [inStock[pick], inStock[j]];
+      this.offered[j] = inStock[j];
+    }
+  }
+
+  /** The item ids behind the actions: the offered candidates, or every item. */
+  actionItems(): Int32Array {
+    return this.options.candidates > 0 ? this.offered.slice() : Int32Array.from(this.stock, (_, i) => i);
   }
 
   /**
-   * Copy-on-write: vectors are built once and replaced (never mutated) when an item's popularity
-   * changes, so arrays handed out earlier — kept in a replay buffer, say — stay as they were.
+   * What a shop knows about showing item i to this user now: category one-hot, relative log price,
+   * rating, popularity, margin, and crosses with the visible history (clicks in the item's category this
+   * session, the user's purchases in it, how much of the category the shop has just shown, how often
+   * this item was shown this session, price × the user's price tier).
    */
+  private itemFeatures(i: number): Float32Array {
+    const c = this.options.categories;
+    const item = this.catalogue[i];
+    const f = new Float32Array(c + 9);
+    if (i < 0) return f;
+    const relativePrice = Math.log(item.price / this.medianPrice);
+    f[item.category] = 1;
+    f[c] = relativePrice;
+    f[c + 1] = item.rating;
+    f[c + 2] = Math.log1p(this.sold[i]) / 5;
+    f[c + 3] = item.margin;
+    f[c + 4] = Math.log1p(this.browsed[item.category]) / 2;
+    f[c + 5] = Math.log1p(this.user.purchasesByCategory[item.category]) / 3;
+    f[c + 6] = this.exposure[item.category] / 3;
+    f[c + 7] = Math.log1p(this.shownItems.get(i) ?? 0);
+    f[c + 8] = relativePrice * priceTier(this.user.priceSensitivity);
+    return f;
+  }
+
+  /** Fresh vectors each step (never mutated later), so arrays kept in a replay buffer stay as they were. */
   private actionFeatures(): Float32Array[] {
-    if (!this.features) this.features = this.catalogue.map((_, i) => this.itemFeatures(i));
-    return this.features.slice();
+    if (this.options.candidates > 0) return Array.from(this.offered, (i) => this.itemFeatures(i));
+    return this.catalogue.map((_, i) => this.itemFeatures(i));
   }
 
   private observe(): Float32Array {
@@ -170,15 +219,17 @@ export class EcommerceEnvironment implements Environment {
     o[base] = this.t / this.options.maxSteps;
     o[base + 1] = this.user.sessions > 0 ? 1 : 0;
     // A visible price tier (from past basket prices in a real shop): the sensitivity, coarsened.
-    o[base + 2] = this.user.priceSensitivity < 0.6 ? 0 : this.user.priceSensitivity < 1.1 ? 0.5 : 1;
+    o[base + 2] = priceTier(this.user.priceSensitivity);
     o[base + 3] = Math.log1p(this.user.sessions) / 3;
     return o;
   }
 
   private info(extra: Record<string, unknown> = {}): StepInfo {
+    this.offer();
     return {
       actionMask: this.mask(),
       actionFeatures: this.actionFeatures(),
+      ...(this.options.candidates > 0 ? { candidates: this.offered.slice() } : {}),
       satisfaction: this.satisfaction,
       ...extra,
     };
@@ -192,6 +243,8 @@ export class EcommerceEnvironment implements Environment {
     this.satisfaction = 0.5;
     this.boredom.fill(0);
     this.browsed.fill(0);
+    this.exposure.fill(0);
+    this.shownItems.clear();
     this.lastCategory = -1;
     this.lastEvent = 'none';
     return { observation: this.observe(), info: this.info() };
@@ -227,13 +280,15 @@ export class EcommerceEnvironment implements Environment {
     };
   }
 
-  step(action: number): StepResult {
+  step(chosen: number): StepResult {
     const o = this.options;
-    if (!Number.isInteger(action) || action < 0 || action >= o.items) {
-      throw new EngineError('E_ACTION_OUT_OF_RANGE', `ecommerce has items 0..${o.items - 1}, got ${action}`);
+    const n = o.candidates > 0 ? o.candidates : o.items;
+    if (!Number.isInteger(chosen) || chosen < 0 || chosen >= n) {
+      throw new EngineError('E_ACTION_OUT_OF_RANGE', `ecommerce has actions 0..${n - 1}, got ${chosen}`);
     }
-    if (this.stock[action] <= 0) {
-      throw new EngineError('E_ACTION_MASKED', `item ${action} is out of stock`, {
+    const action = o.candidates > 0 ? this.offered[chosen] : chosen;
+    if (action < 0 || this.stock[action] <= 0) {
+      throw new EngineError('E_ACTION_MASKED', `action ${chosen} is not available (empty slot or out of stock)`, {
         hint: 'respect info.actionMask',
       });
     }
@@ -261,12 +316,14 @@ export class EcommerceEnvironment implements Environment {
       for (let k = 0; k < this.boredom.length; k++) this.boredom[k] *= 0.7;
       this.boredom[item.category] += 1;
     }
+    for (let k = 0; k < this.exposure.length; k++) this.exposure[k] *= 0.7;
+    this.exposure[item.category] += 1;
+    this.shownItems.set(action, (this.shownItems.get(action) ?? 0) + 1);
     let revenue = 0;
     let margin = 0;
     if (purchased) {
       this.stock[action]--;
       this.sold[action]++;
-      if (this.features) this.features[action] = this.itemFeatures(action);
       user.purchasesByCategory[item.category]++;
       revenue = item.price;
       margin = item.price * item.margin;
@@ -305,6 +362,7 @@ export class EcommerceEnvironment implements Environment {
         margin,
         clickbait: item.clickbait,
         category: item.category,
+        item: action,
       }),
     };
   }
@@ -320,6 +378,11 @@ function unit(v: Float64Array): Float64Array {
   const norm = Math.sqrt(dot(v, v)) || 1;
   for (let i = 0; i < v.length; i++) v[i] /= norm;
   return v;
+}
+
+/** The visible price tier (from past basket prices in a real shop): the latent sensitivity, coarsened. */
+function priceTier(sensitivity: number): number {
+  return sensitivity < 0.6 ? 0 : sensitivity < 1.1 ? 0.5 : 1;
 }
 
 function clamp(x: number, low: number, high: number): number {

@@ -132,7 +132,8 @@ describe('ecommerce simulator dynamics', () => {
     const env = new EcommerceEnvironment({ reward: { kind: 'revenue' }, seed: 2 });
     const { info } = env.reset({ seed: 2 });
     assert.equal(info.actionFeatures!.length, 200);
-    assert.equal(info.actionFeatures![0].length, 10 + 4);
+    assert.equal(info.actionFeatures![0].length, 10 + 9);
+    assert.equal(env.actionFeatureSize, 19);
     let seen = 0;
     for (let t = 0; t < 3_000 && seen < 5; t++) {
       const r = env.step(t % 200);
@@ -165,5 +166,53 @@ describe('ecommerce simulator dynamics', () => {
       info = result.terminated || result.truncated ? env.reset().info : result.info;
     }
     assert.fail('no purchase in 5,000 steps');
+  });
+});
+
+describe('ecommerce candidate mode (retrieval offers k items per step)', () => {
+  environmentContract(
+    'ecommerce with 10 candidates',
+    () => new EcommerceEnvironment({ items: 50, users: 50, meanStock: 3, candidates: 10 }),
+    200,
+  );
+
+  test('each step offers k distinct in-stock items; the action indexes them', () => {
+    const env = new EcommerceEnvironment({ seed: 5, candidates: 20 });
+    assert.equal(env.actionSpace.n, 20);
+    let { info } = env.reset({ seed: 5 });
+    for (let t = 0; t < 300; t++) {
+      const offered = info.candidates as Int32Array;
+      assert.equal(offered.length, 20);
+      assert.equal(new Set(offered).size, 20, 'distinct');
+      assert.equal(info.actionFeatures!.length, 20);
+      const a = t % 20;
+      const result = env.step(a);
+      assert.equal(result.info.item, offered[a]);
+      assert.equal(result.info.category, env.catalogue[offered[a]].category);
+      info = result.terminated || result.truncated ? env.reset().info : result.info;
+    }
+  });
+
+  test('the cross features follow what the shop showed and what the user clicked', () => {
+    const env = new EcommerceEnvironment({ seed: 6 });
+    env.reset({ seed: 6 });
+    const c = env.options.categories;
+    let result = env.step(0);
+    const category = env.catalogue[0].category;
+    const phi = result.info.actionFeatures![0];
+    assert.ok(Math.abs(phi[c + 6] - 1 / 3) < 1e-6, 'category exposure after one showing');
+    assert.ok(Math.abs(phi[c + 7] - Math.log(2)) < 1e-6, 'item shown once');
+    assert.equal(phi[c + 4] > 0, result.info.clicked === true, 'session clicks in the category');
+    result = env.step(1);
+    const later = result.info.actionFeatures![0];
+    const decay = env.catalogue[1].category === category ? 1.7 : 0.7;
+    assert.ok(Math.abs(later[c + 6] - decay / 3) < 1e-6, 'exposure decays by 0.7 per step');
+  });
+
+  test('more candidates than items is a coded configuration error', () => {
+    assert.throws(
+      () => new EcommerceEnvironment({ items: 5, candidates: 6 }),
+      (e: unknown) => (e as { code: string }).code === 'E_CONFIG_INVALID',
+    );
   });
 });
