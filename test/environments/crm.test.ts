@@ -60,7 +60,7 @@ describe('crm simulator', () => {
     const daily = run(env, { act: () => ({ action: 2, propensity: 1 }) }, 1_000);
     const random = run(env, { act: () => ({ action: rng.int(4), propensity: 0.25 }) }, 1_000);
     assert.ok(daily.lost > 0.95, `daily calls lose ${daily.lost}`);
-    assert.ok(playbook.value > 5, `the playbook makes money: ${playbook.value}`);
+    assert.ok(playbook.value > 0, `the playbook makes money: ${playbook.value}`);
     assert.ok(
       playbook.value > random.value + 2 && playbook.value > daily.value + 2,
       `${playbook.value} vs ${random.value}, ${daily.value}`,
