@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../core/engine-error.ts';
 
@@ -28,4 +29,26 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
     });
   }
   return n;
+}
+
+/** Read and parse a JSON file; a missing file or bad JSON is a coded error naming the path. */
+export function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new EngineError('E_FILE_NOT_FOUND', `cannot read ${what} '${path}'`, {
+      path,
+      hint: 'check the path',
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new EngineError(
+      'E_JSON_INVALID',
+      `${what} '${path}' is not valid JSON: ${(error as Error).message}`,
+      { path },
+    );
+  }
 }

@@ -2,6 +2,7 @@ import { listAlgorithms } from '../agents/create-agent.ts';
 import { EngineError } from '../core/engine-error.ts';
 import { listEnvironments } from '../environments/registry.ts';
 import { runDemo } from './commands/demo.ts';
+import { runExperimentCommand } from './commands/experiment.ts';
 import { runOpe } from './commands/ope.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
 
@@ -10,7 +11,8 @@ const help = `nextbest: a reinforcement-learning decision engine for commerce
 Usage: nextbest <command> [flags]     (every command takes --help; tables also come as --json)
 
 Commands:
-  demo         the first-run demonstration (npm start): chain MDP and CartPole
+  experiment   agents against baselines on simulators over seeds, with an HTML report (npm start)
+  demo         a one-minute demonstration: chain MDP and CartPole
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
   ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     case '-h':
       console.log(help);
       return 0;
+    case 'experiment':
+      return runExperimentCommand(rest);
     case 'demo':
       return runDemo(rest);
     case 'train':

@@ -103,3 +103,25 @@ export function formatMeanCi(summary: Summary, digits = 2): string {
   const hw = Number.isNaN(summary.halfWidth) ? '' : ` ± ${summary.halfWidth.toFixed(digits)}`;
   return `${summary.mean.toFixed(digits)}${hw}`;
 }
+
+/**
+ * The difference of two means, a − b, with a Welch 95% interval (unequal variances,
+ * Welch–Satterthwaite degrees of freedom): what "better than the baseline" rests on.
+ */
+export function welchDifference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  confidence = 0.95,
+): { difference: number; halfWidth: number; lower: number; upper: number } {
+  const sa = summarize(a);
+  const sb = summarize(b);
+  const va = sa.std ** 2 / sa.n;
+  const vb = sb.std ** 2 / sb.n;
+  const difference = sa.mean - sb.mean;
+  const se = Math.sqrt(va + vb);
+  if (sa.n < 2 || sb.n < 2) return { difference, halfWidth: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+  if (se === 0) return { difference, halfWidth: 0, lower: difference, upper: difference };
+  const df = (va + vb) ** 2 / ((va * va) / (sa.n - 1) + (vb * vb) / (sb.n - 1));
+  const halfWidth = tCritical(df, confidence) * se;
+  return { difference, halfWidth, lower: difference - halfWidth, upper: difference + halfWidth };
+}

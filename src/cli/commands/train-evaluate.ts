@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createAgent, loadAgent } from '../../agents/create-agent.ts';
 import { EngineError } from '../../core/engine-error.ts';
 import { createEnvironment } from '../../environments/registry.ts';
 import { formatMeanCi } from '../../evaluation/statistics.ts';
 import { evaluate, train } from '../../training/train.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { intFlag, parseFlags, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 
@@ -16,27 +16,6 @@ Train an agent on a built-in environment and save its snapshot.`;
 export const evaluateHelp = `nextbest evaluate --env <id> --agent agent.json [--episodes 100] [--seed 0] [--json]
 
 Run the greedy policy of a saved agent for whole episodes; prints mean ± 95% CI.`;
-
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new EngineError('E_FILE_NOT_FOUND', `cannot read ${what} '${path}'`, {
-      path,
-      hint: 'check the path',
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new EngineError(
-      'E_JSON_INVALID',
-      `${what} '${path}' is not valid JSON: ${(error as Error).message}`,
-      { path },
-    );
-  }
-}
 
 function parseJsonFlag(name: string, value: string | undefined): unknown {
   if (value === undefined) return undefined;

@@ -1,0 +1,224 @@
+import { createAgent } from '../agents/create-agent.ts';
+import type { Agent, Environment, Policy, StepInfo, StepResult } from '../core/types.ts';
+import { createEnvironment } from '../environments/registry.ts';
+import { actOptionsFrom, train } from '../training/train.ts';
+import { baselineFor, type MetricSpec, metricsFor, type WarmupPolicy } from './baselines.ts';
+import { type Entry, isBaseline } from './config.ts';
+
+/** One (environment, entry, seed) cell of an experiment: what a worker thread runs. */
+export interface Job {
+  environment: string;
+  environmentOptions: Record<string, unknown>;
+  entry: Entry;
+  seed: number;
+  evaluationEpisodes: number;
+  /** First evaluation episode seed; seed s evaluates episodes evaluationSeed + s·evaluationEpisodes + e. */
+  evaluationSeed: number;
+  curvePoints: number;
+}
+
+/** Every entry's run with seed s is evaluated on the same episodes (common random numbers); seeds differ. */
+export const evaluationSeedOf = (job: Job) => job.evaluationSeed + job.seed * job.evaluationEpisodes;
+
+export interface CurvePoint {
+  step: number;
+  /** Mean return of the training episodes that ended in this window (NaN if none did). */
+  meanReturn: number;
+  episodes: number;
+  /** Reward collected during training up to this step (exploration included). */
+  cumulativeReward: number;
+  /** The agent's recent mean training loss (TD loss for value methods). */
+  loss: number;
+  epsilon: number;
+  metrics: Record<string, number>;
+}
+
+export interface JobResult {
+  environment: string;
+  name: string;
+  kind: 'agent' | 'baseline';
+  oracle: boolean;
+  seed: number;
+  seconds: number;
+  trainSteps: number;
+  curve: CurvePoint[];
+  evaluation: { episodes: number; meanReturn: number; metrics: Record<string, number> };
+}
+
+export type JobProgress = (done: number, total: number, status: string) => void;
+
+/** Sums of each metric's numerator and denominator; the ratio is the metric. */
+class MetricTally {
+  private readonly numerators: Record<string, number> = {};
+  private readonly denominators: Record<string, number> = {};
+  constructor(private readonly specs: Record<string, MetricSpec>) {
+    this.clear();
+  }
+  clear(): void {
+    for (const key of Object.keys(this.specs)) {
+      this.numerators[key] = 0;
+      this.denominators[key] = 0;
+    }
+  }
+  step(info: StepInfo, episodeEnded: boolean): void {
+    for (const [key, spec] of Object.entries(this.specs)) {
+      this.numerators[key] += spec.numerator(info);
+      if (spec.denominator === 'step') this.denominators[key]++;
+      else if (spec.denominator === 'episode') this.denominators[key] += episodeEnded ? 1 : 0;
+      else this.denominators[key] += spec.denominator(info);
+    }
+  }
+  values(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const key of Object.keys(this.specs)) {
+      out[key] = this.denominators[key] > 0 ? this.numerators[key] / this.denominators[key] : Number.NaN;
+    }
+    return out;
+  }
+}
+
+/** An environment that tallies the metrics and episode returns of every step it takes (training curves). */
+function tapped(
+  environment: Environment,
+  tally: MetricTally,
+  returns: number[],
+  total: { reward: number },
+): Environment {
+  let episodeReturn = 0;
+  return {
+    id: environment.id,
+    observationSpace: environment.observationSpace,
+    actionSpace: environment.actionSpace,
+    reset: (options) => environment.reset(options),
+    step: (action: number): StepResult => {
+      const result = environment.step(action);
+      const ended = result.terminated || result.truncated;
+      tally.step(result.info, ended);
+      episodeReturn += result.reward;
+      total.reward += result.reward;
+      if (ended) {
+        returns.push(episodeReturn);
+        episodeReturn = 0;
+      }
+      return result;
+    },
+  };
+}
+
+/** The agent an entry describes, for this environment and seed (spaces and seed filled in). */
+export function buildAgent(environment: Environment, config: Record<string, unknown>, seed: number): Agent {
+  const featureSize = (environment as { actionFeatureSize?: number }).actionFeatureSize;
+  return createAgent({
+    ...(featureSize !== undefined && config.actionFeatureSize === undefined
+      ? { actionFeatureSize: featureSize }
+      : {}),
+    ...config,
+    observationSpace: environment.observationSpace,
+    actionSpace: environment.actionSpace,
+    seed,
+  });
+}
+
+/** Greedy episodes on fixed episode seeds; the return and each metric, averaged per episode. */
+export function evaluatePolicy(
+  environment: Environment,
+  policy: Policy,
+  episodes: number,
+  firstSeed: number,
+  specs: Record<string, MetricSpec>,
+): { episodes: number; meanReturn: number; metrics: Record<string, number> } {
+  const tally = new MetricTally(specs);
+  let total = 0;
+  for (let e = 0; e < episodes; e++) {
+    let { observation, info } = environment.reset({ seed: firstSeed + e });
+    for (;;) {
+      const decision = policy.act(observation, { ...actOptionsFrom(info), explore: false });
+      const result = environment.step(decision.action);
+      total += result.reward;
+      const ended = result.terminated || result.truncated;
+      tally.step(result.info, ended);
+      if (ended) break;
+      observation = result.observation;
+      info = result.info;
+    }
+  }
+  return { episodes, meanReturn: total / episodes, metrics: tally.values() };
+}
+
+function warmUp(environment: Environment, policy: WarmupPolicy, seed: number): void {
+  let { observation, info } = environment.reset({ seed });
+  for (let t = 0; t < policy.warmup; t++) {
+    const decision = policy.act(observation, actOptionsFrom(info));
+    const result = environment.step(decision.action);
+    policy.learn(decision.action, result.reward);
+    if (result.terminated || result.truncated) ({ observation, info } = environment.reset());
+    else ({ observation, info } = result);
+  }
+}
+
+export function runJob(job: Job, onProgress: JobProgress = () => {}): JobResult {
+  const started = performance.now();
+  const specs = metricsFor(job.environment);
+  const make = () => createEnvironment(job.environment, job.environmentOptions);
+  const { entry } = job;
+  const base = { environment: job.environment, name: entry.name, seed: job.seed };
+  if (isBaseline(entry)) {
+    const spec = baselineFor(job.environment, entry.baseline);
+    const environment = make();
+    const policy = spec.make(environment, job.seed);
+    if ('warmup' in policy) warmUp(environment, policy as WarmupPolicy, job.seed * 1_000_003);
+    onProgress(0, job.evaluationEpisodes, 'evaluating');
+    const evaluation = evaluatePolicy(environment, policy, job.evaluationEpisodes, evaluationSeedOf(job), specs);
+    onProgress(job.evaluationEpisodes, job.evaluationEpisodes, 'done');
+    return {
+      ...base,
+      kind: 'baseline',
+      oracle: spec.oracle === true,
+      seconds: (performance.now() - started) / 1000,
+      trainSteps: 0,
+      curve: [],
+      evaluation,
+    };
+  }
+  const environment = make();
+  const agent = buildAgent(environment, entry.agent, job.seed);
+  const tally = new MetricTally(specs);
+  const interval = Math.max(1, Math.floor(entry.steps / job.curvePoints));
+  const curve: CurvePoint[] = [];
+  const returns: number[] = [];
+  const total = { reward: 0 };
+  let episodesSeen = 0;
+  train({
+    environment: tapped(environment, tally, returns, total),
+    agent,
+    steps: entry.steps,
+    seed: job.seed,
+    progressInterval: interval,
+    onProgress: (p) => {
+      const window = returns.slice(episodesSeen);
+      episodesSeen = returns.length;
+      curve.push({
+        step: p.step,
+        meanReturn: window.length > 0 ? window.reduce((a, b) => a + b, 0) / window.length : Number.NaN,
+        episodes: window.length,
+        cumulativeReward: total.reward,
+        loss: p.agent.loss,
+        epsilon: p.agent.epsilon ?? Number.NaN,
+        metrics: tally.values(),
+      });
+      tally.clear();
+      onProgress(p.step, entry.steps, `training, ${p.episodes} episodes`);
+    },
+  });
+  onProgress(entry.steps, entry.steps, 'evaluating');
+  const evaluation = evaluatePolicy(make(), agent, job.evaluationEpisodes, evaluationSeedOf(job), specs);
+  return {
+    ...base,
+    kind: 'agent',
+    oracle: false,
+    seconds: (performance.now() - started) / 1000,
+    trainSteps: entry.steps,
+    curve,
+    evaluation,
+  };
+}

@@ -1,0 +1,185 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { EngineError } from '../core/engine-error.ts';
+import { createEnvironment } from '../environments/registry.ts';
+import { type ExperimentConfig, isBaseline } from './config.ts';
+import { buildAgent, type Job, type JobResult, runJob } from './run-job.ts';
+import { type ExperimentSummary, summarizeExperiment } from './summary.ts';
+
+export interface ExperimentResult {
+  name: string;
+  startedAt: string;
+  seconds: number;
+  workers: number;
+  config: ExperimentConfig;
+  runs: JobResult[];
+  summary: ExperimentSummary;
+}
+
+export interface RunnerEvents {
+  /** A job started, advanced or finished; `worker` is the slot it runs in. */
+  onJobProgress?(job: Job, index: number, done: number, total: number, status: string): void;
+  onJobDone?(job: Job, index: number, result: JobResult, finished: number, totalJobs: number): void;
+}
+
+/** Every (environment, entry, seed) cell, longest first so the workers finish together. */
+export function expandJobs(config: ExperimentConfig): Job[] {
+  const jobs: Job[] = [];
+  for (const environment of config.environments) {
+    for (const entry of environment.entries) {
+      for (let s = 0; s < config.seeds; s++) {
+        jobs.push({
+          environment: environment.id,
+          environmentOptions: environment.options,
+          entry,
+          seed: config.firstSeed + s,
+          evaluationEpisodes: config.evaluationEpisodes,
+          evaluationSeed: config.evaluationSeed,
+          curvePoints: config.curvePoints,
+        });
+      }
+    }
+  }
+  const cost = (job: Job) => (isBaseline(job.entry) ? 0 : job.entry.steps);
+  return jobs.map((job, i) => ({ job, i })).sort((a, b) => cost(b.job) - cost(a.job) || a.i - b.i).map((x) => x.job);
+}
+
+/** Build every environment and agent once before any work starts, so a bad config fails in a second. */
+export function checkBuildable(config: ExperimentConfig): void {
+  config.environments.forEach((environment, e) => {
+    let env: ReturnType<typeof createEnvironment>;
+    try {
+      env = createEnvironment(environment.id, environment.options);
+    } catch (error) {
+      throw withPath(error, `environments.${e}.options`);
+    }
+    environment.entries.forEach((entry, i) => {
+      if (isBaseline(entry)) return;
+      try {
+        buildAgent(env, entry.agent, config.firstSeed);
+      } catch (error) {
+        throw withPath(error, `environments.${e}.entries.${i}.agent`);
+      }
+    });
+  });
+}
+
+function withPath(error: unknown, prefix: string): unknown {
+  if (!(error instanceof EngineError)) return error;
+  return new EngineError(error.code, error.message, {
+    hint: error.hint,
+    path: error.path ? `${prefix}.${error.path}` : prefix,
+  });
+}
+
+/**
+ * Run an experiment: every job on a pool of worker threads (`workers` = 0 runs them in this thread),
+ * then the summary over seeds. Results do not depend on the number of workers: each job is seeded.
+ */
+export async function runExperiment(
+  config: ExperimentConfig,
+  options: { workers?: number; events?: RunnerEvents } = {},
+): Promise<ExperimentResult> {
+  checkBuildable(config);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const jobs = expandJobs(config);
+  const workers = Math.min(options.workers ?? availableParallelism(), jobs.length);
+  const events = options.events ?? {};
+  const results: JobResult[] = new Array(jobs.length);
+  let finished = 0;
+  const done = (index: number, result: JobResult) => {
+    results[index] = result;
+    finished++;
+    events.onJobDone?.(jobs[index], index, result, finished, jobs.length);
+  };
+  if (workers <= 0) {
+    jobs.forEach((job, index) => {
+      done(
+        index,
+        runJob(job, (d, t, status) => events.onJobProgress?.(job, index, d, t, status)),
+      );
+    });
+  } else {
+    await runPool(jobs, workers, events, done);
+  }
+  const ordered = [...results].sort(
+    (a, b) =>
+      order(config, a) - order(config, b) || a.seed - b.seed,
+  );
+  return {
+    name: config.name,
+    startedAt,
+    seconds: (performance.now() - started) / 1000,
+    workers,
+    config,
+    runs: ordered,
+    summary: summarizeExperiment(config, ordered),
+  };
+}
+
+function order(config: ExperimentConfig, run: JobResult): number {
+  const e = config.environments.findIndex((environment) => environment.id === run.environment);
+  const i = config.environments[e].entries.findIndex((entry) => entry.name === run.name);
+  return e * 10_000 + i;
+}
+
+function runPool(
+  jobs: Job[],
+  size: number,
+  events: RunnerEvents,
+  done: (index: number, result: JobResult) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let running = 0;
+    let failed = false;
+    const pool: Worker[] = [];
+    const stopAll = () => Promise.all(pool.map((w) => w.terminate()));
+    const feed = (worker: Worker) => {
+      if (failed) return;
+      if (next >= jobs.length) {
+        if (running === 0) stopAll().then(() => resolve(), reject);
+        return;
+      }
+      const id = next++;
+      running++;
+      worker.postMessage({ id, job: jobs[id] });
+    };
+    for (let w = 0; w < size; w++) {
+      // The worker needs this process's loader (--import tsx); V8 flags such as the WebAssembly one are
+      // process-wide already, and Node refuses them in a worker's execArgv.
+      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+        execArgv: process.execArgv.filter((flag) => !flag.startsWith('--experimental-wasm')),
+      });
+      pool.push(worker);
+      worker.on('message', (message) => {
+        if (message.type === 'progress') {
+          events.onJobProgress?.(jobs[message.id], message.id, message.done, message.total, message.status);
+        } else if (message.type === 'result') {
+          running--;
+          done(message.id, message.result);
+          feed(worker);
+        } else if (message.type === 'error') {
+          failed = true;
+          const job = jobs[message.id];
+          stopAll().finally(() =>
+            reject(
+              new EngineError(
+                message.error.code,
+                `${job.environment} / ${job.entry.name} / seed ${job.seed}: ${message.error.message}`,
+                { hint: message.error.hint },
+              ),
+            ),
+          );
+        }
+      });
+      worker.on('error', (error) => {
+        if (failed) return;
+        failed = true;
+        stopAll().finally(() => reject(error));
+      });
+      feed(worker);
+    }
+  });
+}
