@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import { createAgent } from '../src/agents/create-agent.ts';
 import { CartPoleEnvironment } from '../src/environments/cartpole.ts';
 import { summarize } from '../src/evaluation/statistics.ts';
+import { lineChart } from '../src/report/charts.ts';
 import { type SolveResult, trainUntilSolved } from '../src/training/train-until-solved.ts';
-import { lineChart } from './svg-chart.ts';
 import { writeResult } from './write-result.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -96,12 +96,18 @@ console.log(
   `\nSolved on ${solved.length}/${results.length} seeds; steps to solve ${Math.round(steps.mean).toLocaleString('en-US')} ± ${Math.round(steps.halfWidth).toLocaleString('en-US')} (mean ± 95% CI); wall-clock ${seconds.mean.toFixed(1)} ± ${seconds.halfWidth.toFixed(1)} s per seed (two seeds at a time on 2 cores).`,
 );
 const svg = lineChart(
-  'DQN on CartPole: greedy return (10-episode screen) by environment step',
   results.map((r) => ({
     name: `seed ${r.seed}`,
-    points: r.curve.map((c) => [c.step, c.greedyReturn] as [number, number]),
+    points: r.curve.map((c) => ({ x: c.step, y: c.greedyReturn })),
   })),
-  { xLabel: 'environment steps', yLabel: 'greedy return', yMax: 500, threshold: 475 },
+  {
+    title: 'DQN on CartPole: greedy return (10-episode screen) by environment step',
+    xLabel: 'environment steps',
+    yLabel: 'greedy return',
+    yMin: 0,
+    yMax: 500,
+    threshold: { y: 475, label: 'solved (475)' },
+  },
 );
 writeFileSync(join(here, '..', 'docs', 'cartpole-learning-curve.svg'), svg);
 writeResult('cartpole-dqn', { config: JSON.parse(readFileSync(configPath, 'utf8')), results });

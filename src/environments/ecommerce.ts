@@ -288,9 +288,13 @@ export class EcommerceEnvironment implements Environment {
     }
     const action = o.candidates > 0 ? this.offered[chosen] : chosen;
     if (action < 0 || this.stock[action] <= 0) {
-      throw new EngineError('E_ACTION_MASKED', `action ${chosen} is not available (empty slot or out of stock)`, {
-        hint: 'respect info.actionMask',
-      });
+      throw new EngineError(
+        'E_ACTION_MASKED',
+        `action ${chosen} is not available (empty slot or out of stock)`,
+        {
+          hint: 'respect info.actionMask',
+        },
+      );
     }
     const item = this.catalogue[action];
     const user = this.user;

@@ -119,7 +119,8 @@ export function welchDifference(
   const vb = sb.std ** 2 / sb.n;
   const difference = sa.mean - sb.mean;
   const se = Math.sqrt(va + vb);
-  if (sa.n < 2 || sb.n < 2) return { difference, halfWidth: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+  if (sa.n < 2 || sb.n < 2)
+    return { difference, halfWidth: Number.NaN, lower: Number.NaN, upper: Number.NaN };
   if (se === 0) return { difference, halfWidth: 0, lower: difference, upper: difference };
   const df = (va + vb) ** 2 / ((va * va) / (sa.n - 1) + (vb * vb) / (sb.n - 1));
   const halfWidth = tCritical(df, confidence) * se;

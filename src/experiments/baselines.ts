@@ -178,11 +178,9 @@ export function baselineFor(environmentId: string, name: string): BaselineSpec {
   const spec = BASELINES[environmentId]?.[name] ?? (name === 'random' ? random : undefined);
   if (!spec) {
     const known = Object.keys(BASELINES[environmentId] ?? { random });
-    throw new EngineError(
-      'E_UNKNOWN_BASELINE',
-      `no baseline '${name}' for environment '${environmentId}'`,
-      { hint: `choose one of: ${known.join(', ')}` },
-    );
+    throw new EngineError('E_UNKNOWN_BASELINE', `no baseline '${name}' for environment '${environmentId}'`, {
+      hint: `choose one of: ${known.join(', ')}`,
+    });
   }
   return spec;
 }
@@ -201,11 +199,17 @@ export interface MetricSpec {
 }
 
 const flag = (key: string) => (info: StepInfo) => (info[key] === true ? 1 : 0);
-const value = (key: string) => (info: StepInfo) => (typeof info[key] === 'number' ? (info[key] as number) : 0);
+const value = (key: string) => (info: StepInfo) =>
+  typeof info[key] === 'number' ? (info[key] as number) : 0;
 
 export const METRICS: Record<string, Record<string, MetricSpec>> = {
   ecommerce: {
-    ctr: { label: 'CTR (clicks per recommendation)', numerator: flag('clicked'), denominator: 'step', format: 'percent' },
+    ctr: {
+      label: 'CTR (clicks per recommendation)',
+      numerator: flag('clicked'),
+      denominator: 'step',
+      format: 'percent',
+    },
     purchases: { label: 'purchases per session', numerator: flag('purchased'), denominator: 'episode' },
     conversion: {
       label: 'conversion (purchases per click)',
@@ -214,7 +218,12 @@ export const METRICS: Record<string, Record<string, MetricSpec>> = {
       format: 'percent',
     },
     revenue: { label: 'revenue per session', numerator: value('revenue'), denominator: 'episode' },
-    clickbait: { label: 'clickbait share of recommendations', numerator: flag('clickbait'), denominator: 'step', format: 'percent' },
+    clickbait: {
+      label: 'clickbait share of recommendations',
+      numerator: flag('clickbait'),
+      denominator: 'step',
+      format: 'percent',
+    },
     length: { label: 'session length (steps)', numerator: () => 1, denominator: 'episode' },
   },
   crm: {

@@ -81,10 +81,14 @@ export function parseExperimentConfig(input: unknown): ExperimentConfig {
     const seen = new Set<string>();
     environment.entries.forEach((entry, i) => {
       if (seen.has(entry.name)) {
-        throw new EngineError('E_CONFIG_INVALID', `entry name '${entry.name}' is used twice in ${environment.id}`, {
-          path: `environments.${e}.entries.${i}.name`,
-          hint: 'give each entry its own name',
-        });
+        throw new EngineError(
+          'E_CONFIG_INVALID',
+          `entry name '${entry.name}' is used twice in ${environment.id}`,
+          {
+            path: `environments.${e}.entries.${i}.name`,
+            hint: 'give each entry its own name',
+          },
+        );
       }
       seen.add(entry.name);
       if (isBaseline(entry)) {
@@ -93,7 +97,10 @@ export function parseExperimentConfig(input: unknown): ExperimentConfig {
           throw new EngineError(
             'E_CONFIG_INVALID',
             `no baseline '${entry.baseline}' for environment '${environment.id}'`,
-            { path: `environments.${e}.entries.${i}.baseline`, hint: `choose one of: ${available.join(', ')}` },
+            {
+              path: `environments.${e}.entries.${i}.baseline`,
+              hint: `choose one of: ${available.join(', ')}`,
+            },
           );
         }
       }

@@ -37,7 +37,12 @@ function colorOf(environment: EnvironmentSummary, name: string): string {
 
 function table(environment: EnvironmentSummary): string {
   const keys = Object.keys(environment.metricLabels);
-  const head = ['policy', 'kind', 'return per episode', ...keys.map((k) => environment.metricLabels[k].label)];
+  const head = [
+    'policy',
+    'kind',
+    'return per episode',
+    ...keys.map((k) => environment.metricLabels[k].label),
+  ];
   head.push(`vs best baseline (${environment.bestBaseline ?? 'none'}): Δ return [95% CI]`);
   const rows = environment.entries.map((entry) => {
     const cells = [
@@ -52,13 +57,23 @@ function table(environment: EnvironmentSummary): string {
   return `<table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function curves(environment: EnvironmentSummary, pick: 'return' | 'loss' | 'cumulative', title: string, yLabel: string): string {
+function curves(
+  environment: EnvironmentSummary,
+  pick: 'return' | 'loss' | 'cumulative',
+  title: string,
+  yLabel: string,
+): string {
   const agents = environment.entries.filter((e) => e.kind === 'agent' && e.curve.length > 0);
   if (agents.length === 0) return '';
   const series: LineSeries[] = agents.map((entry) => ({
     name: entry.name,
     color: colorOf(environment, entry.name),
-    points: entry.curve.map((p) => ({ x: p.step, y: p[pick].mean, lower: p[pick].lower, upper: p[pick].upper })),
+    points: entry.curve.map((p) => ({
+      x: p.step,
+      y: p[pick].mean,
+      lower: p[pick].lower,
+      upper: p[pick].upper,
+    })),
   }));
   if (pick === 'return') {
     // Baselines do not train: their greedy return is a flat reference over the same steps.
@@ -68,7 +83,12 @@ function curves(environment: EnvironmentSummary, pick: 'return' | 'loss' | 'cumu
         name: `${entry.name} (fixed)`,
         color: colorOf(environment, entry.name),
         dashed: true,
-        points: [0, last].map((x) => ({ x, y: entry.return.mean, lower: entry.return.lower, upper: entry.return.upper })),
+        points: [0, last].map((x) => ({
+          x,
+          y: entry.return.mean,
+          lower: entry.return.lower,
+          upper: entry.return.upper,
+        })),
       });
     }
   }
@@ -89,7 +109,10 @@ function bars(environment: EnvironmentSummary, key: string | null): string {
       color: colorOf(environment, entry.name),
     };
   });
-  return barChart(data, { title: `${label} (mean, 95% CI over seeds)`, yLabel: percent ? `${label} (%)` : label });
+  return barChart(data, {
+    title: `${label} (mean, 95% CI over seeds)`,
+    yLabel: percent ? `${label} (%)` : label,
+  });
 }
 
 function section(environment: EnvironmentSummary, result: ExperimentResult): string {

@@ -168,7 +168,13 @@ export function runJob(job: Job, onProgress: JobProgress = () => {}): JobResult 
     const policy = spec.make(environment, job.seed);
     if ('warmup' in policy) warmUp(environment, policy as WarmupPolicy, job.seed * 1_000_003);
     onProgress(0, job.evaluationEpisodes, 'evaluating');
-    const evaluation = evaluatePolicy(environment, policy, job.evaluationEpisodes, evaluationSeedOf(job), specs);
+    const evaluation = evaluatePolicy(
+      environment,
+      policy,
+      job.evaluationEpisodes,
+      evaluationSeedOf(job),
+      specs,
+    );
     onProgress(job.evaluationEpisodes, job.evaluationEpisodes, 'done');
     return {
       ...base,

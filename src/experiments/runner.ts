@@ -41,7 +41,10 @@ export function expandJobs(config: ExperimentConfig): Job[] {
     }
   }
   const cost = (job: Job) => (isBaseline(job.entry) ? 0 : job.entry.steps);
-  return jobs.map((job, i) => ({ job, i })).sort((a, b) => cost(b.job) - cost(a.job) || a.i - b.i).map((x) => x.job);
+  return jobs
+    .map((job, i) => ({ job, i }))
+    .sort((a, b) => cost(b.job) - cost(a.job) || a.i - b.i)
+    .map((x) => x.job);
 }
 
 /** Build every environment and agent once before any work starts, so a bad config fails in a second. */
@@ -103,10 +106,7 @@ export async function runExperiment(
   } else {
     await runPool(jobs, workers, events, done);
   }
-  const ordered = [...results].sort(
-    (a, b) =>
-      order(config, a) - order(config, b) || a.seed - b.seed,
-  );
+  const ordered = [...results].sort((a, b) => order(config, a) - order(config, b) || a.seed - b.seed);
   return {
     name: config.name,
     startedAt,

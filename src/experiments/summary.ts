@@ -106,6 +106,12 @@ export function summarizeExperiment(config: ExperimentConfig, runs: JobResult[])
     for (const [key, spec] of Object.entries(specs)) {
       metricLabels[key] = { label: spec.label, format: spec.format ?? 'number' };
     }
-    return { id: environment.id, options: environment.options, metricLabels, bestBaseline: best?.name, entries };
+    return {
+      id: environment.id,
+      options: environment.options,
+      metricLabels,
+      bestBaseline: best?.name,
+      entries,
+    };
   });
 }

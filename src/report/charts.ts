@@ -3,7 +3,16 @@
  * with shaded 95% CI bands, and bar charts with error bars. Output is a string; nothing is fetched.
  */
 
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
+export const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#17becf',
+  '#8c564b',
+  '#e377c2',
+];
 
 export interface LinePoint {
   x: number;
@@ -42,7 +51,8 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
   return out;
 }
 
@@ -129,7 +139,9 @@ export function lineChart(series: LineSeries[], options: ChartOptions): string {
       );
     }
     if (valid.length > 0) {
-      const d = valid.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
+      const d = valid
+        .map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`)
+        .join(' ');
       parts.push(
         `<path class="series" data-name="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
       );
@@ -152,7 +164,9 @@ export function barChart(bars: Bar[], options: Omit<ChartOptions, 'xLabel'> & { 
   const colored = bars.map((b, i) => ({ ...b, color: b.color ?? PALETTE[i % PALETTE.length] }));
   const { width, height, m, head } = frame({ xLabel: '', ...options }, []);
   const right = 24;
-  const ys = colored.flatMap((b) => [b.value, b.lower ?? b.value, b.upper ?? b.value]).filter(Number.isFinite);
+  const ys = colored
+    .flatMap((b) => [b.value, b.lower ?? b.value, b.upper ?? b.value])
+    .filter(Number.isFinite);
   let yMin = Math.min(0, ...ys);
   let yMax = Math.max(0, ...ys);
   if (yMax - yMin < 1e-12) yMax = yMin + 1;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { welchDifference } from '../../src/evaluation/statistics.ts';
 import { parseExperimentConfig } from '../../src/experiments/config.ts';
 import { DEFAULT_EXPERIMENT } from '../../src/experiments/default-experiment.ts';
 import { renderReport } from '../../src/experiments/report-html.ts';
 import { checkBuildable, expandJobs, runExperiment } from '../../src/experiments/runner.ts';
-import { welchDifference } from '../../src/evaluation/statistics.ts';
 
 const tiny = {
   name: 'tiny',
@@ -48,7 +48,9 @@ const code = (c: string) => (e: unknown) => (e as { code: string }).code === c;
 
 describe('experiment config', () => {
   test('the embedded default equals configs/default-experiment.json and is buildable', () => {
-    const file = JSON.parse(readFileSync(new URL('../../configs/default-experiment.json', import.meta.url), 'utf8'));
+    const file = JSON.parse(
+      readFileSync(new URL('../../configs/default-experiment.json', import.meta.url), 'utf8'),
+    );
     assert.deepEqual(file, DEFAULT_EXPERIMENT);
     const config = parseExperimentConfig(DEFAULT_EXPERIMENT);
     assert.ok(config.seeds >= 5, 'at least 5 seeds');
@@ -61,7 +63,11 @@ describe('experiment config', () => {
       (e: unknown) => code('E_CONFIG_INVALID')(e) && /seeds/.test((e as Error).message),
     );
     assert.throws(
-      () => parseExperimentConfig({ ...tiny, environments: [{ id: 'nope', entries: [{ name: 'r', baseline: 'random' }] }] }),
+      () =>
+        parseExperimentConfig({
+          ...tiny,
+          environments: [{ id: 'nope', entries: [{ name: 'r', baseline: 'random' }] }],
+        }),
       (e: unknown) => code('E_CONFIG_INVALID')(e) && (e as { path: string }).path === 'environments.0.id',
     );
     assert.throws(
@@ -77,19 +83,28 @@ describe('experiment config', () => {
         parseExperimentConfig({
           ...tiny,
           environments: [
-            { id: 'crm', entries: [{ name: 'x', baseline: 'random' }, { name: 'x', baseline: 'playbook' }] },
+            {
+              id: 'crm',
+              entries: [
+                { name: 'x', baseline: 'random' },
+                { name: 'x', baseline: 'playbook' },
+              ],
+            },
           ],
         }),
       (e: unknown) => (e as { path: string }).path === 'environments.0.entries.1.name',
     );
     const badAgent = parseExperimentConfig({
       ...tiny,
-      environments: [{ id: 'crm', entries: [{ name: 'q', agent: { algorithm: 'dqn', learningRate: -1 }, steps: 10 }] }],
+      environments: [
+        { id: 'crm', entries: [{ name: 'q', agent: { algorithm: 'dqn', learningRate: -1 }, steps: 10 }] },
+      ],
     });
     assert.throws(
       () => checkBuildable(badAgent),
       (e: unknown) =>
-        code('E_CONFIG_INVALID')(e) && /^environments\.0\.entries\.0\.agent/.test((e as { path: string }).path),
+        code('E_CONFIG_INVALID')(e) &&
+        /^environments\.0\.entries\.0\.agent/.test((e as { path: string }).path),
     );
   });
 
@@ -127,7 +142,9 @@ describe('experiment runner', () => {
     // The difference against the best baseline is the Welch interval over the per-seed returns.
     const best = ecommerce.entries.find((e) => e.name === ecommerce.bestBaseline)!;
     const runsOf = (name: string) =>
-      pooled.runs.filter((r) => r.environment === 'ecommerce' && r.name === name).map((r) => r.evaluation.meanReturn);
+      pooled.runs
+        .filter((r) => r.environment === 'ecommerce' && r.name === name)
+        .map((r) => r.evaluation.meanReturn);
     const expected = welchDifference(runsOf('dqn'), runsOf(best.name));
     assert.ok(Math.abs(dqn.versusBestBaseline!.difference - expected.difference) < 1e-12);
     assert.ok(Math.abs(dqn.versusBestBaseline!.lower - expected.lower) < 1e-9);
@@ -138,7 +155,11 @@ describe('experiment runner', () => {
 
     const html = renderReport(pooled);
     assert.match(html, /^<!doctype html>/);
-    assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'self-contained: no scripts, nothing fetched');
+    assert.doesNotMatch(
+      html,
+      /<script|https?:\/\/(?!www\.w3\.org)/,
+      'self-contained: no scripts, nothing fetched',
+    );
     assert.ok((html.match(/<svg /g) ?? []).length >= 8, 'charts for both environments');
     assert.match(html, /class="band"/, 'CI bands on the learning curves');
     assert.match(html, /TD loss/);

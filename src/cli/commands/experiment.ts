@@ -77,7 +77,9 @@ export function summaryTable(result: ExperimentResult): string {
       ...keys.map((k) => meanCi(entry.metrics[k], environment.metricLabels[k].format)),
       versus(entry),
     ]);
-    blocks.push(`${environment.id} (mean ± 95% CI over ${result.config.seeds} seeds)\n${formatTable(header, rows)}`);
+    blocks.push(
+      `${environment.id} (mean ± 95% CI over ${result.config.seeds} seeds)\n${formatTable(header, rows)}`,
+    );
   }
   return blocks.join('\n\n');
 }
@@ -117,7 +119,9 @@ export async function runExperimentCommand(argv: string[]): Promise<number> {
   const out = resolve(f.out ?? join('reports', 'latest'));
   const jobs = config.environments.reduce((n, e) => n + e.entries.length * config.seeds, 0);
   if (!f.quiet && !f.json) {
-    console.error(`${config.name}: ${jobs} runs on ${Math.min(workers, jobs) || 'the main'} worker thread(s)`);
+    console.error(
+      `${config.name}: ${jobs} runs on ${Math.min(workers, jobs) || 'the main'} worker thread(s)`,
+    );
   }
   const events = progress(f.quiet, jobs);
   let result: ExperimentResult;
@@ -130,7 +134,9 @@ export async function runExperimentCommand(argv: string[]): Promise<number> {
   writeFileSync(join(out, 'results.json'), `${JSON.stringify(result, null, 1)}\n`);
   writeFileSync(join(out, 'index.html'), renderReport(result));
   if (f.json) {
-    console.log(JSON.stringify({ report: join(out, 'index.html'), seconds: result.seconds, summary: result.summary }));
+    console.log(
+      JSON.stringify({ report: join(out, 'index.html'), seconds: result.seconds, summary: result.summary }),
+    );
   } else {
     console.log(summaryTable(result));
     console.log(`\n${result.runs.length} runs in ${result.seconds.toFixed(0)} s.`);
