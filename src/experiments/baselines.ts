@@ -98,6 +98,28 @@ function mostRewardedAction(environment: Environment, seed: number, warmup = 2_0
   };
 }
 
+const mostPopular = (what: string): BaselineSpec => ({
+  description: `the ${what} with the best mean immediate reward after 2,000 random decisions`,
+  make: (environment, seed) => mostRewardedAction(environment, seed),
+});
+
+/** A heuristic that reads one environment class's visible state. */
+function heuristic<E extends Environment>(
+  type: new (...args: never[]) => E,
+  description: string,
+  make: (environment: E) => Policy,
+): BaselineSpec {
+  return {
+    description,
+    make: (environment) => {
+      if (!(environment instanceof type)) {
+        throw new EngineError('E_BASELINE_ENVIRONMENT', `this baseline needs the ${type.name} environment`);
+      }
+      return make(environment);
+    },
+  };
+}
+
 const random: BaselineSpec = {
   description: 'uniformly random allowed action',
   make: (environment, seed) => new UniformRandomPolicy(actionCount(environment.actionSpace), seed),
@@ -126,51 +148,26 @@ export const BASELINES: Record<string, Record<string, BaselineSpec>> = {
   },
   crm: {
     random,
-    'most-popular': {
-      description: 'the action with the best mean immediate reward after 2,000 random decisions',
-      make: (environment, seed) => mostRewardedAction(environment, seed),
-    },
-    playbook: {
-      description: 'email weekly, call after an open, meeting after an answered call',
-      make: (environment) => {
-        if (!(environment instanceof CrmEnvironment)) {
-          throw new EngineError('E_BASELINE_ENVIRONMENT', 'the playbook needs the crm environment');
-        }
-        return crmPlaybookPolicy(environment);
-      },
-    },
+    'most-popular': mostPopular('action'),
+    playbook: heuristic(
+      CrmEnvironment,
+      'email weekly, call after an open, meeting after an answered call',
+      crmPlaybookPolicy,
+    ),
   },
   inventory: {
     random,
-    'most-popular': {
-      description: 'the order size with the best mean immediate reward after 2,000 random decisions',
-      make: (environment, seed) => mostRewardedAction(environment, seed),
-    },
-    's-S': {
-      description: '(s, S) reorder policy from the demand forecast',
-      make: (environment) => {
-        if (!(environment instanceof InventoryEnvironment)) {
-          throw new EngineError('E_BASELINE_ENVIRONMENT', '(s, S) needs the inventory environment');
-        }
-        return sSPolicy(environment);
-      },
-    },
+    'most-popular': mostPopular('order size'),
+    's-S': heuristic(InventoryEnvironment, '(s, S) reorder policy from the demand forecast', (e) =>
+      sSPolicy(e),
+    ),
   },
   ads: {
     random,
-    'most-popular': {
-      description: 'the bid multiplier with the best mean immediate reward after 2,000 random decisions',
-      make: (environment, seed) => mostRewardedAction(environment, seed),
-    },
-    pacing: {
-      description: 'budget pacing: shade bids when spending ahead of the day',
-      make: (environment) => {
-        if (!(environment instanceof AdsEnvironment)) {
-          throw new EngineError('E_BASELINE_ENVIRONMENT', 'pacing needs the ads environment');
-        }
-        return pacingPolicy(environment);
-      },
-    },
+    'most-popular': mostPopular('bid multiplier'),
+    pacing: heuristic(AdsEnvironment, 'budget pacing: shade bids when spending ahead of the day', (e) =>
+      pacingPolicy(e),
+    ),
   },
 };
 

@@ -85,6 +85,14 @@ function frame(options: ChartOptions, legend: Array<{ name: string; color: strin
   return { width, height, m, head };
 }
 
+/** Horizontal grid lines with their labels on the y axis (the zero line darker). */
+function yGrid(lo: number, hi: number, left: number, right: number, y: (v: number) => number): string[] {
+  return ticks(lo, hi).flatMap((t) => [
+    `<line x1="${left}" x2="${right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="${t === 0 ? '#888' : '#eee'}"/>`,
+    `<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
+  ]);
+}
+
 export function lineChart(series: LineSeries[], options: ChartOptions): string {
   const colored = series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
   const { width, height, m, head } = frame(options, colored);
@@ -105,13 +113,7 @@ export function lineChart(series: LineSeries[], options: ChartOptions): string {
   if (options.yMin === undefined && yMin < 0) yMin -= pad;
   const x = (v: number) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
   const y = (v: number) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
-  const parts = [...head];
-  for (const t of ticks(yMin, yMax)) {
-    parts.push(
-      `<line x1="${m.left}" x2="${width - m.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="${t === 0 ? '#888' : '#eee'}"/>`,
-      `<text x="${m.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
-    );
-  }
+  const parts = [...head, ...yGrid(yMin, yMax, m.left, width - m.right, y)];
   for (const t of ticks(xMin, xMax)) {
     parts.push(
       `<text x="${x(t).toFixed(1)}" y="${height - m.bottom + 18}" text-anchor="middle">${label(t)}</text>`,
@@ -175,13 +177,7 @@ export function barChart(bars: Bar[], options: Omit<ChartOptions, 'xLabel'> & { 
   yMin -= yMin < 0 ? pad : 0;
   const plotRight = width - right;
   const y = (v: number) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
-  const parts = [...head];
-  for (const t of ticks(yMin, yMax)) {
-    parts.push(
-      `<line x1="${m.left}" x2="${plotRight}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="${t === 0 ? '#888' : '#eee'}"/>`,
-      `<text x="${m.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
-    );
-  }
+  const parts = [...head, ...yGrid(yMin, yMax, m.left, plotRight, y)];
   const slot = (plotRight - m.left) / Math.max(1, colored.length);
   colored.forEach((b, i) => {
     const cx = m.left + slot * (i + 0.5);
