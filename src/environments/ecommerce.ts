@@ -22,6 +22,12 @@ export const ecommerceOptionsSchema = z
      * an index into info.candidates, and info.actionFeatures describes those k items.
      */
     candidates: z.number().int().min(0).default(0),
+    /**
+     * Longest slate `stepSlate` accepts. The shopper picks at most one item of a slate by a multinomial
+     * logit over the items' appeal and a no-click option (RecSim's choice model); a slate of one is
+     * exactly `step`.
+     */
+    slateSize: z.number().int().min(1).max(50).default(1),
     /** Mean initial stock per item (geometric); sold-out items are masked. */
     meanStock: z.number().positive().default(200),
     /** How far a consumed item pulls the user's interests towards it (0 = no drift). */
@@ -281,13 +287,39 @@ export class EcommerceEnvironment implements Environment {
   }
 
   step(chosen: number): StepResult {
+    return this.present([chosen]);
+  }
+
+  /**
+   * Recommend a slate: `actions` are distinct allowed actions, best first, at most `slateSize` of them.
+   * info.slate holds their item ids and info.clickedPosition the one clicked (-1: none).
+   */
+  stepSlate(actions: number[]): StepResult {
+    const o = this.options;
+    if (!Array.isArray(actions) || actions.length === 0 || actions.length > o.slateSize) {
+      throw new EngineError(
+        'E_SLATE_SIZE',
+        `a slate holds 1..${o.slateSize} actions, got ${Array.isArray(actions) ? actions.length : typeof actions}`,
+        { hint: 'raise the slateSize option, or pass fewer actions', path: 'slateSize' },
+      );
+    }
+    if (new Set(actions).size !== actions.length) {
+      throw new EngineError(
+        'E_SLATE_DUPLICATE',
+        `a slate lists each action once, got [${actions.join(', ')}]`,
+      );
+    }
+    return this.present(actions);
+  }
+
+  private itemOf(chosen: number): number {
     const o = this.options;
     const n = o.candidates > 0 ? o.candidates : o.items;
     if (!Number.isInteger(chosen) || chosen < 0 || chosen >= n) {
       throw new EngineError('E_ACTION_OUT_OF_RANGE', `ecommerce has actions 0..${n - 1}, got ${chosen}`);
     }
-    const action = o.candidates > 0 ? this.offered[chosen] : chosen;
-    if (action < 0 || this.stock[action] <= 0) {
+    const item = o.candidates > 0 ? this.offered[chosen] : chosen;
+    if (item < 0 || this.stock[item] <= 0) {
       throw new EngineError(
         'E_ACTION_MASKED',
         `action ${chosen} is not available (empty slot or out of stock)`,
@@ -296,10 +328,33 @@ export class EcommerceEnvironment implements Environment {
         },
       );
     }
-    const item = this.catalogue[action];
+    return item;
+  }
+
+  private present(chosen: number[]): StepResult {
+    const o = this.options;
+    const shown = chosen.map((a) => this.itemOf(a));
     const user = this.user;
-    const p = this.outcomeProbabilities(action);
-    const clicked = this.rng.float() < p.click;
+    // Multinomial logit with a no-click option of weight 1: item j is clicked with probability
+    // e^appeal_j / (1 + Σ e^appeal), so a single item is clicked with sigmoid(appeal), as in outcomeProbabilities.
+    const outcomes = shown.map((i) => this.outcomeProbabilities(i));
+    const weights = outcomes.map((q) => q.click / Math.max(1e-12, 1 - q.click));
+    const total = 1 + weights.reduce((a, w) => a + w, 0);
+    const draw = this.rng.float();
+    let position = shown.length === 1 ? (draw < outcomes[0].click ? 0 : -1) : -1;
+    const u = draw * total;
+    for (let j = 0, acc = 0; j < shown.length && shown.length > 1; j++) {
+      acc += weights[j];
+      if (u < acc) {
+        position = j;
+        break;
+      }
+    }
+    const clicked = position >= 0;
+    const action = shown[Math.max(0, position)];
+    const p = outcomes[Math.max(0, position)];
+    const item = this.catalogue[action];
+
     let addedToCart = false;
     let purchased = false;
     if (clicked) {
@@ -316,13 +371,15 @@ export class EcommerceEnvironment implements Environment {
     } else {
       this.satisfaction = clamp(this.satisfaction - 0.02, 0, 1);
     }
-    if (o.boredom) {
-      for (let k = 0; k < this.boredom.length; k++) this.boredom[k] *= 0.7;
-      this.boredom[item.category] += 1;
-    }
+    // Everything shown counts towards boredom and the shop's exposure record, 1/k per item of a k-slate.
+    if (o.boredom) for (let k = 0; k < this.boredom.length; k++) this.boredom[k] *= 0.7;
     for (let k = 0; k < this.exposure.length; k++) this.exposure[k] *= 0.7;
-    this.exposure[item.category] += 1;
-    this.shownItems.set(action, (this.shownItems.get(action) ?? 0) + 1);
+    for (const i of shown) {
+      const category = this.catalogue[i].category;
+      if (o.boredom) this.boredom[category] += 1 / shown.length;
+      this.exposure[category] += 1 / shown.length;
+      this.shownItems.set(i, (this.shownItems.get(i) ?? 0) + 1);
+    }
     let revenue = 0;
     let margin = 0;
     if (purchased) {
@@ -367,6 +424,9 @@ export class EcommerceEnvironment implements Environment {
         clickbait: item.clickbait,
         category: item.category,
         item: action,
+        ...(chosen.length > 1 || o.slateSize > 1
+          ? { slate: Int32Array.from(shown), clickedPosition: position }
+          : {}),
       }),
     };
   }

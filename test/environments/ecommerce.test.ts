@@ -216,3 +216,52 @@ describe('ecommerce candidate mode (retrieval offers k items per step)', () => {
     );
   });
 });
+
+describe('ecommerce slates', () => {
+  test('a slate of one is step; longer slates follow the multinomial logit and raise CTR', () => {
+    const a = new EcommerceEnvironment({ seed: 7, slateSize: 5 });
+    const b = new EcommerceEnvironment({ seed: 7, slateSize: 5 });
+    a.reset({ seed: 1 });
+    b.reset({ seed: 1 });
+    for (let t = 0; t < 20; t++) {
+      const x = a.step(t);
+      const y = b.stepSlate([t]);
+      assert.equal(x.reward, y.reward);
+      assert.equal(x.info.clicked, y.info.clicked);
+      if (x.terminated || x.truncated) break;
+    }
+    const ctr = (k: number) => {
+      const env = new EcommerceEnvironment({ seed: 8, slateSize: 5 });
+      let clicks = 0;
+      let steps = 0;
+      for (let e = 0; e < 200; e++) {
+        env.reset({ seed: e });
+        for (;;) {
+          const first = (steps * 7) % 190;
+          const r = env.stepSlate(Array.from({ length: k }, (_, j) => first + j));
+          steps++;
+          if (r.info.clicked) {
+            clicks++;
+            const slate = r.info.slate as Int32Array;
+            assert.equal(slate[r.info.clickedPosition as number], r.info.item);
+          }
+          if (r.terminated || r.truncated) break;
+        }
+      }
+      return clicks / steps;
+    };
+    const one = ctr(1);
+    const five = ctr(5);
+    assert.ok(five > one + 0.1, `CTR with 5 items ${five} vs 1 item ${one}`);
+  });
+
+  test('bad slates are coded errors', () => {
+    const env = new EcommerceEnvironment({ seed: 9, slateSize: 3 });
+    env.reset({ seed: 1 });
+    const code = (c: string) => (e: unknown) => (e as { code: string }).code === c;
+    assert.throws(() => env.stepSlate([1, 2, 3, 4]), code('E_SLATE_SIZE'));
+    assert.throws(() => env.stepSlate([]), code('E_SLATE_SIZE'));
+    assert.throws(() => env.stepSlate([2, 2]), code('E_SLATE_DUPLICATE'));
+    assert.throws(() => env.stepSlate([1, 500]), code('E_ACTION_OUT_OF_RANGE'));
+  });
+});
