@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { DecisionStore } from '../../src/store/decision-store.ts';
+import { migrate } from '../../src/store/migrations.ts';
+import { openPglite, openPostgres, type Sql } from '../../src/store/sql.ts';
+
+export const POSTGRES_URL =
+  process.env.NEXTBEST_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh schema on the real PostgreSQL for one test file; dropped afterwards. */
+export async function testPostgres(): Promise<Sql & { drop(): Promise<void> }> {
+  const schema = `nb_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const sql = await openPostgres(POSTGRES_URL, { schema, max: 4 });
+  return {
+    ...sql,
+    drop: async () => {
+      await sql.query(`drop schema ${schema} cascade`);
+      await sql.close();
+    },
+  };
+}
+
+const record = (eventId: string, deferred = false) => ({
+  eventId,
+  context: [{ user: { tier: 'gold' } }],
+  actions: [
+    { id: 'a', features: [{ price: 1 }] },
+    { id: 'b', features: [{ price: 2 }] },
+  ],
+  excluded: [],
+  ranking: [
+    { id: 'b', probability: 0.9 },
+    { id: 'a', probability: 0.1 },
+  ],
+  rewardActionId: 'b',
+  propensity: 0.9,
+  modelVersion: 1,
+  deferred,
+});
+
+for (const kind of ['pglite', 'postgres'] as const) {
+  describe(`decision store on ${kind}`, async () => {
+    const sql = kind === 'pglite' ? await openPglite('memory://') : await testPostgres();
+    after(async () => ('drop' in sql ? (sql as { drop(): Promise<void> }).drop() : sql.close()));
+
+    test('migrations apply once, also when replicas race', async () => {
+      const results = await Promise.all([migrate(sql), migrate(sql)]);
+      assert.deepEqual(results.flat().sort(), [1]);
+      assert.deepEqual(await migrate(sql), []);
+    });
+
+    test('insert, duplicate ids, rewards (earliest and sum), activation', async () => {
+      const store = new DecisionStore(sql);
+      assert.equal(await store.insert(record('e1')), true);
+      assert.equal(await store.insert(record('e1')), false, 'an eventId is used once');
+      assert.equal(await store.insert(record('e2', true)), true);
+      const e1 = await store.get('e1');
+      assert.deepEqual(e1?.ranking[0], { id: 'b', probability: 0.9 });
+      assert.ok(e1?.activatedAt instanceof Date, 'not deferred: active at once');
+      assert.equal((await store.get('e2'))?.activatedAt, null);
+
+      assert.equal((await store.reward('e1', 0.5, 'earliest'))?.reward, 0.5);
+      const again = await store.reward('e1', 1, 'earliest');
+      assert.equal(again?.reward, 0.5, 'earliest keeps the first');
+      assert.equal(again?.rewardCount, 2, 'every reward call is counted');
+      await store.reward('e2', 0.25, 'sum');
+      assert.equal((await store.reward('e2', 0.5, 'sum'))?.reward, 0.75);
+      assert.equal(await store.reward('nope', 1, 'sum'), null);
+
+      assert.ok((await store.activate('e2'))?.activatedAt instanceof Date);
+      assert.equal(await store.activate('nope'), null);
+      assert.deepEqual(await store.count(), { events: 2, rewarded: 2, activated: 2 });
+
+      await store.putSetting('service', { x: 1 });
+      await store.putSetting('service', { x: 2 });
+      assert.deepEqual(await store.getSetting('service'), { x: 2 });
+      assert.equal(await store.getSetting('missing'), null);
+    });
+  });
+}
