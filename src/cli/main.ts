@@ -4,6 +4,7 @@ import { listEnvironments } from '../environments/registry.ts';
 import { runDemo } from './commands/demo.ts';
 import { runExperimentCommand } from './commands/experiment.ts';
 import { runOpe } from './commands/ope.ts';
+import { runMigrate, runServe } from './commands/serve.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
 
 const help = `nextbest: a reinforcement-learning decision engine for commerce
@@ -16,6 +17,8 @@ Commands:
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
   ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
+  serve        the decision service (Personalizer v1.0 API) over embedded PGlite or PostgreSQL
+  migrate      bring the decision store's schema up to date
   envs         list environments
   algorithms   list algorithms
 `;
@@ -39,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
       return runEvaluate(rest);
     case 'ope':
       return runOpe(rest);
+    case 'serve':
+      return runServe(rest);
+    case 'migrate':
+      return runMigrate(rest);
     case 'envs':
       console.log(
         rest.includes('--json') ? JSON.stringify(listEnvironments()) : listEnvironments().join('\n'),

@@ -124,11 +124,30 @@ export class DecisionStore {
     return rows.length === 1 ? fromRow(rows[0]) : null;
   }
 
-  async count(): Promise<{ events: number; rewarded: number; activated: number }> {
-    const [r] = await this.sql.query<{ events: string; rewarded: string; activated: string }>(
-      `select count(*) as events, count(reward) as rewarded, count(activated_at) as activated from decisions`,
+  async count(): Promise<{
+    events: number;
+    rewarded: number;
+    activated: number;
+    from: Date | null;
+    to: Date | null;
+  }> {
+    const [r] = await this.sql.query<{
+      events: string;
+      rewarded: string;
+      activated: string;
+      first: Date | string | null;
+      last: Date | string | null;
+    }>(
+      `select count(*) as events, count(reward) as rewarded, count(activated_at) as activated,
+         min(created_at) as first, max(created_at) as last from decisions`,
     );
-    return { events: Number(r.events), rewarded: Number(r.rewarded), activated: Number(r.activated) };
+    return {
+      events: Number(r.events),
+      rewarded: Number(r.rewarded),
+      activated: Number(r.activated),
+      from: date(r.first),
+      to: date(r.last),
+    };
   }
 
   async getSetting<T>(key: string): Promise<T | null> {

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { EngineError } from '../../core/engine-error.ts';
+import { buildServer } from '../../serving/server.ts';
+import { migrate } from '../../store/migrations.ts';
+import { openPglite, openPostgres, type Sql } from '../../store/sql.ts';
+import { intFlag, parseFlags } from '../args.ts';
+
+export const serveHelp = `nextbest serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.nextbest] [--database-url postgres://...]
+
+The decision service: Azure Personalizer v1.0 (rank, reward, activate, configurations/service,
+logs/properties) under /personalizer/v1.0/, and /health. The API key comes from NEXTBEST_API_KEY (at
+least 8 characters), sent as Ocp-Apim-Subscription-Key or Authorization: Bearer. Data goes to embedded
+PostgreSQL (PGlite) in --data-dir, or to PostgreSQL when --database-url or DATABASE_URL is set.
+
+nextbest migrate [--data-dir ./.nextbest] [--database-url ...]   bring the schema up to date and exit`;
+
+async function openStore(f: { 'data-dir'?: string; 'database-url'?: string }): Promise<Sql> {
+  const url = f['database-url'] ?? process.env.DATABASE_URL;
+  if (url) return openPostgres(url);
+  const dir = f['data-dir'] ?? '.nextbest';
+  mkdirSync(dir, { recursive: true });
+  return openPglite(dir);
+}
+
+const storeFlags = {
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+export async function runMigrate(argv: string[]): Promise<number> {
+  const f = parseFlags('migrate', argv, storeFlags);
+  if (f.help) {
+    console.log(serveHelp);
+    return 0;
+  }
+  const sql = await openStore(f);
+  try {
+    const applied = await migrate(sql);
+    console.log(applied.length ? `applied migrations ${applied.join(', ')}` : 'schema is up to date');
+  } finally {
+    await sql.close();
+  }
+  return 0;
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  const f = parseFlags('serve', argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
+  if (f.help) {
+    console.log(serveHelp);
+    return 0;
+  }
+  const apiKey = process.env.NEXTBEST_API_KEY;
+  if (!apiKey || apiKey.length < 8) {
+    throw new EngineError(
+      'E_API_KEY_MISSING',
+      'set NEXTBEST_API_KEY (at least 8 characters) before serving',
+      {
+        hint: 'e.g. NEXTBEST_API_KEY=$(openssl rand -hex 16) npx nextbest serve',
+      },
+    );
+  }
+  const port = intFlag('port', f.port, 8080, 0);
+  const sql = await openStore(f);
+  const app = await buildServer({ sql, apiKey, logger: false });
+  const address = await app.listen({ port, host: f.host ?? '127.0.0.1' });
+  console.log(`nextbest serving on ${address} (Personalizer API at ${address}/personalizer/v1.0/)`);
+  const stop = async () => {
+    await app.close();
+    await sql.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await new Promise(() => {});
+  return 0;
+}
