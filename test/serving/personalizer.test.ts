@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import { buildServer } from '../../src/serving/server.ts';
 import { openPglite } from '../../src/store/sql.ts';
-import { testPostgres } from '../store/decision-store.test.ts';
+import { testPostgres } from '../helpers/postgres.ts';
 
 const KEY = 'test-key-123456';
 const auth = { 'ocp-apim-subscription-key': KEY };
