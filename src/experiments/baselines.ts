@@ -1,4 +1,5 @@
 import { UniformRandomPolicy } from '../agents/random-policy.ts';
+import { maskedArgmax } from '../agents/update-rules.ts';
 import { EngineError } from '../core/engine-error.ts';
 import { actionCount } from '../core/spaces.ts';
 import type { ActOptions, Decision, Environment, Policy, StepInfo } from '../core/types.ts';
@@ -18,43 +19,35 @@ export interface BaselineSpec {
   make(environment: Environment, seed: number): Policy;
 }
 
-/** Picks the allowed action with the highest score; ties go to the first. */
-function argmaxPolicy(score: (action: number, options: ActOptions) => number): Policy {
+/**
+ * Picks the allowed action with the highest score; ties go to the first. `scorer` is called once per
+ * decision (to read per-decision state once), and its result once per allowed action.
+ */
+function argmaxPolicy(scorer: (options: ActOptions) => (action: number) => number): Policy {
   return {
     act(_observation, options = {}): Decision {
       const mask = options.actionMask;
       const n = mask?.length ?? options.actionFeatures?.length ?? 0;
-      let best = -1;
-      let bestValue = Number.NEGATIVE_INFINITY;
-      for (let a = 0; a < n; a++) {
-        if (mask && !mask[a]) continue;
-        const v = score(a, options);
-        if (v > bestValue) {
-          best = a;
-          bestValue = v;
-        }
-      }
+      const score = scorer(options);
+      const values = new Float64Array(n);
+      for (let a = 0; a < n; a++) values[a] = mask && !mask[a] ? Number.NEGATIVE_INFINITY : score(a);
+      const best = maskedArgmax(values, 0, n, mask);
       if (best < 0) throw new EngineError('E_NO_ALLOWED_ACTION', 'no allowed action to choose from');
       return { action: best, propensity: 1 };
     },
   };
 }
 
-function ecommerce(environment: Environment): EcommerceEnvironment {
-  if (!(environment instanceof EcommerceEnvironment)) {
-    throw new EngineError('E_BASELINE_ENVIRONMENT', 'this baseline needs the ecommerce environment');
-  }
-  return environment;
-}
-
 /** The immediate expected shaped reward of showing an item, plus `farsight` × the satisfaction it leaves. */
-function ecommerceOracle(environment: Environment, farsight: number): Policy {
-  const env = ecommerce(environment);
+function ecommerceOracle(env: EcommerceEnvironment, farsight: number): Policy {
   const { purchase, click } = env.options.reward;
-  return argmaxPolicy((a) => {
-    const p = env.outcomeProbabilities(env.actionItems()[a]);
-    const buy = p.click * p.cartGivenClick * p.purchaseGivenCart;
-    return click * (p.click - buy) + purchase * buy + farsight * p.click * p.satisfactionChange;
+  return argmaxPolicy(() => {
+    const items = env.actionItems();
+    return (a) => {
+      const p = env.outcomeProbabilities(items[a]);
+      const buy = p.click * p.cartGivenClick * p.purchaseGivenCart;
+      return click * (p.click - buy) + purchase * buy + farsight * p.click * p.satisfactionChange;
+    };
   });
 }
 
@@ -113,7 +106,10 @@ function heuristic<E extends Environment>(
     description,
     make: (environment) => {
       if (!(environment instanceof type)) {
-        throw new EngineError('E_BASELINE_ENVIRONMENT', `this baseline needs the ${type.name} environment`);
+        throw new EngineError(
+          'E_BASELINE_ENVIRONMENT',
+          `this baseline needs an ${type.name}, got ${environment.id}`,
+        );
       }
       return make(environment);
     },
@@ -128,22 +124,29 @@ const random: BaselineSpec = {
 export const BASELINES: Record<string, Record<string, BaselineSpec>> = {
   ecommerce: {
     random,
-    'most-popular': {
-      description: 'the offered item with the most sales so far (the shop-visible popularity)',
-      make: (environment) => {
-        const popularity = ecommerce(environment).options.categories + 2;
-        return argmaxPolicy((a, options) => options.actionFeatures?.[a][popularity] ?? 0);
+    'most-popular': heuristic(
+      EcommerceEnvironment,
+      'the offered item with the most sales so far (the shop-visible popularity)',
+      (env) => {
+        const popularity = env.options.categories + 2;
+        return argmaxPolicy((options) => (a) => options.actionFeatures?.[a][popularity] ?? 0);
       },
-    },
+    ),
     'myopic-oracle': {
-      description: 'reads the latent truth; maximises the immediate expected reward',
+      ...heuristic(
+        EcommerceEnvironment,
+        'reads the latent truth; maximises the immediate expected reward',
+        (env) => ecommerceOracle(env, 0),
+      ),
       oracle: true,
-      make: (environment) => ecommerceOracle(environment, 0),
     },
     'far-sighted-oracle': {
-      description: 'reads the latent truth; also values the satisfaction a click leaves behind',
+      ...heuristic(
+        EcommerceEnvironment,
+        'reads the latent truth; also values the satisfaction a click leaves behind',
+        (env) => ecommerceOracle(env, 2),
+      ),
       oracle: true,
-      make: (environment) => ecommerceOracle(environment, 2),
     },
   },
   crm: {

@@ -1,5 +1,5 @@
 import { createAgent } from '../agents/create-agent.ts';
-import type { Agent, Environment, Policy, StepInfo, StepResult } from '../core/types.ts';
+import type { Agent, Environment, Policy, StepInfo } from '../core/types.ts';
 import { createEnvironment } from '../environments/registry.ts';
 import { actOptionsFrom, train } from '../training/train.ts';
 import { baselineFor, type MetricSpec, metricsFor, type WarmupPolicy } from './baselines.ts';
@@ -75,34 +75,6 @@ class MetricTally {
     }
     return out;
   }
-}
-
-/** An environment that tallies the metrics and episode returns of every step it takes (training curves). */
-function tapped(
-  environment: Environment,
-  tally: MetricTally,
-  returns: number[],
-  total: { reward: number },
-): Environment {
-  let episodeReturn = 0;
-  return {
-    id: environment.id,
-    observationSpace: environment.observationSpace,
-    actionSpace: environment.actionSpace,
-    reset: (options) => environment.reset(options),
-    step: (action: number): StepResult => {
-      const result = environment.step(action);
-      const ended = result.terminated || result.truncated;
-      tally.step(result.info, ended);
-      episodeReturn += result.reward;
-      total.reward += result.reward;
-      if (ended) {
-        returns.push(episodeReturn);
-        episodeReturn = 0;
-      }
-      return result;
-    },
-  };
 }
 
 /** The agent an entry describes, for this environment and seed (spaces and seed filled in). */
@@ -191,23 +163,26 @@ export function runJob(job: Job, onProgress: JobProgress = () => {}): JobResult 
   const tally = new MetricTally(specs);
   const interval = Math.max(1, Math.floor(entry.steps / job.curvePoints));
   const curve: CurvePoint[] = [];
-  const returns: number[] = [];
-  const total = { reward: 0 };
+  let totalReward = 0;
   let episodesSeen = 0;
   train({
-    environment: tapped(environment, tally, returns, total),
+    environment,
     agent,
     steps: entry.steps,
     seed: job.seed,
     progressInterval: interval,
+    onStep: (result) => {
+      tally.step(result.info, result.terminated || result.truncated);
+      totalReward += result.reward;
+    },
     onProgress: (p) => {
-      const window = returns.slice(episodesSeen);
-      episodesSeen = returns.length;
+      const window = p.episodeReturns.slice(episodesSeen);
+      episodesSeen = p.episodeReturns.length;
       curve.push({
         step: p.step,
         meanReturn: window.length > 0 ? window.reduce((a, b) => a + b, 0) / window.length : Number.NaN,
         episodes: window.length,
-        cumulativeReward: total.reward,
+        cumulativeReward: totalReward,
         loss: p.agent.loss,
         epsilon: p.agent.epsilon ?? Number.NaN,
         metrics: tally.values(),

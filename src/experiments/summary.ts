@@ -46,8 +46,15 @@ const finite = (values: number[]) => values.filter((v) => Number.isFinite(v));
 export function summarizeExperiment(config: ExperimentConfig, runs: JobResult[]): ExperimentSummary {
   return config.environments.map((environment) => {
     const specs = metricsFor(environment.id);
+    const runsOf = new Map(
+      environment.entries.map((entry) => [
+        entry.name,
+        runs.filter((r) => r.environment === environment.id && r.name === entry.name),
+      ]),
+    );
+    const returnsOf = (name: string) => (runsOf.get(name) ?? []).map((r) => r.evaluation.meanReturn);
     const entries: EntrySummary[] = environment.entries.map((entry) => {
-      const mine = runs.filter((r) => r.environment === environment.id && r.name === entry.name);
+      const mine = runsOf.get(entry.name) ?? [];
       const metrics: Record<string, Summary> = {};
       for (const key of Object.keys(specs)) {
         metrics[key] = summarize(finite(mine.map((r) => r.evaluation.metrics[key])));
@@ -72,7 +79,7 @@ export function summarizeExperiment(config: ExperimentConfig, runs: JobResult[])
         kind: mine[0]?.kind ?? 'agent',
         oracle: mine[0]?.oracle ?? false,
         seeds: mine.length,
-        return: summarize(mine.map((r) => r.evaluation.meanReturn)),
+        return: summarize(returnsOf(entry.name)),
         metrics,
         trainSeconds: mine.reduce((a, r) => a + r.seconds, 0) / Math.max(1, mine.length),
         curve,
@@ -84,15 +91,10 @@ export function summarizeExperiment(config: ExperimentConfig, runs: JobResult[])
       undefined,
     );
     if (best) {
-      const bestReturns = runs
-        .filter((r) => r.environment === environment.id && r.name === best.name)
-        .map((r) => r.evaluation.meanReturn);
+      const bestReturns = returnsOf(best.name);
       for (const entry of entries) {
         if (entry === best || entry.oracle) continue;
-        const returns = runs
-          .filter((r) => r.environment === environment.id && r.name === entry.name)
-          .map((r) => r.evaluation.meanReturn);
-        const d = welchDifference(returns, bestReturns);
+        const d = welchDifference(returnsOf(entry.name), bestReturns);
         entry.versusBestBaseline = {
           baseline: best.name,
           difference: d.difference,

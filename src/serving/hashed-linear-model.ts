@@ -10,6 +10,9 @@ export function fnv1a(text: string, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
+/** Hashed context features: (hash, value) pairs. */
+export type HashedContext = ReadonlyArray<readonly [number, number]>;
+
 /** A sparse feature vector: hashed indices and values. */
 export interface SparseFeatures {
   indices: Uint32Array;
@@ -60,11 +63,16 @@ export class HashedLinearModel {
     this.mask = (1 << bits) - 1;
   }
 
+  /** The context's hashed features: computed once per request, shared by every action's featurize. */
+  hashContext(context: Map<string, number>): HashedContext {
+    return [...context].map(([k, v]) => [fnv1a(`c:${k}`), v] as const);
+  }
+
   /** Features of one action in one context: bias, context, action, and every context × action pair. */
-  featurize(context: Map<string, number>, action: Map<string, number>): SparseFeatures {
+  featurize(context: HashedContext | Map<string, number>, action: Map<string, number>): SparseFeatures {
     const indices: number[] = [fnv1a('bias') & this.mask];
     const values: number[] = [1];
-    const contextHashes = [...context].map(([k, v]) => [fnv1a(`c:${k}`), v] as const);
+    const contextHashes = context instanceof Map ? this.hashContext(context) : context;
     const actionHashes = [...action].map(([k, v]) => [fnv1a(`a:${k}`), v] as const);
     for (const [h, v] of contextHashes) {
       indices.push(h & this.mask);

@@ -179,7 +179,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           );
         }
         const eventId = body.eventId ?? randomUUID().replaceAll('-', '');
-        const context = flattenFeatures(body.contextFeatures ?? []);
+        const context = model.hashContext(flattenFeatures(body.contextFeatures ?? []));
         const scores = eligible.map((a) =>
           model.predict(model.featurize(context, flattenFeatures(a.features ?? []))),
         );

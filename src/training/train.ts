@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
 import { deriveSeed } from '../core/rng.ts';
-import type { Agent, AgentStats, Environment, Policy, StepInfo } from '../core/types.ts';
+import type { Agent, AgentStats, Environment, Policy, StepInfo, StepResult } from '../core/types.ts';
 import { type Summary, summarize } from '../evaluation/statistics.ts';
 
 export interface TrainProgress {
@@ -10,6 +10,8 @@ export interface TrainProgress {
   episodes: number;
   /** Return of the last finished episode (NaN before the first). */
   lastReturn: number;
+  /** Returns of every episode finished so far, in order (read-only: the result's own array). */
+  episodeReturns: readonly number[];
   agent: AgentStats;
 }
 
@@ -26,6 +28,8 @@ export interface TrainOptions {
   seed?: number;
   /** Called every `progressInterval` steps and at the end. */
   onProgress?: (progress: TrainProgress) => void;
+  /** Called after every environment step with its result (metrics read from info, say). */
+  onStep?: (result: StepResult) => void;
   progressInterval?: number;
   /** Called every `checkpointInterval` steps; return { stop: true } to end training early. */
   onCheckpoint?: (step: number) => { stop?: boolean } | undefined;
@@ -89,6 +93,7 @@ export function train(options: TrainOptions): TrainResult {
     const offered = actOptionsFrom(info);
     const decision = agent.act(observation, offered);
     const next = environment.step(decision.action);
+    options.onStep?.(next);
     agent.observe({
       observation,
       action: decision.action,
@@ -121,6 +126,7 @@ export function train(options: TrainOptions): TrainResult {
         totalSteps: parsed.steps,
         episodes: result.episodeReturns.length,
         lastReturn: result.episodeReturns.at(-1) ?? Number.NaN,
+        episodeReturns: result.episodeReturns,
         agent: agent.stats(),
       });
     }

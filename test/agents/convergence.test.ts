@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createAgent } from '../../src/agents/create-agent.ts';
 import type { TabularQAgent } from '../../src/agents/tabular-q.ts';
+import { CHAIN_DQN, CHAIN_STEPS } from '../../src/cli/commands/demo.ts';
 import { CartPoleEnvironment } from '../../src/environments/cartpole.ts';
 import { CHAIN_FORWARD, ChainEnvironment } from '../../src/environments/chain.ts';
 import { evaluate, train } from '../../src/training/train.ts';
@@ -59,20 +60,12 @@ describe('learning on the chain MDP (the myopic choice is wrong)', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const env = new ChainEnvironment();
       const agent = createAgent({
-        algorithm: 'dqn',
+        ...CHAIN_DQN,
         observationSpace: env.observationSpace,
         actionSpace: env.actionSpace,
-        gamma: 0.9,
         seed,
-        network: { hidden: [32, 32] },
-        learningRate: 1e-3,
-        batchSize: 32,
-        learningStarts: 500,
-        bufferSize: 10_000,
-        targetUpdateInterval: 200,
-        epsilon: { start: 1, end: 0.1, decaySteps: 3_000 },
       });
-      train({ environment: env, agent, steps: 6_000, seed });
+      train({ environment: env, agent, steps: CHAIN_STEPS, seed });
       for (let s = 0; s < 5; s++) {
         const o = new Float32Array(5);
         o[s] = 1;
@@ -91,17 +84,10 @@ describe('learning on the chain MDP (the myopic choice is wrong)', () => {
   ) => {
     const env = new ChainEnvironment(envOptions);
     const agent = createAgent({
-      algorithm: 'dqn',
+      ...CHAIN_DQN,
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
-      gamma: 0.9,
       seed,
-      network: { hidden: [32, 32] },
-      learningRate: 1e-3,
-      batchSize: 32,
-      learningStarts: 500,
-      bufferSize: 10_000,
-      targetUpdateInterval: 200,
       epsilon: { start: 1, end: 0.05, decaySteps: 8_000 },
       ...options,
     });

@@ -16,6 +16,20 @@ import { formatTable } from '../table.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** The DQN the demo trains on the chain (γ = 0.9) for CHAIN_STEPS steps; the convergence tests check it. */
+export const CHAIN_DQN = {
+  algorithm: 'dqn',
+  gamma: 0.9,
+  network: { hidden: [32, 32] },
+  learningRate: 1e-3,
+  batchSize: 32,
+  learningStarts: 500,
+  bufferSize: 10_000,
+  targetUpdateInterval: 200,
+  epsilon: { start: 1, end: 0.1, decaySteps: 3_000 },
+} as const;
+export const CHAIN_STEPS = 6_000;
+
 export const demoHelp = `nextbest demo [--seeds 5] [--skip-cartpole] [--json] [--quiet]
 
 The first-run demonstration (npm start):
@@ -57,8 +71,8 @@ export function runDemo(argv: string[]): number {
   );
 
   // 1. Chain: long-term value against the myopic choice.
-  const gamma = 0.9;
-  const chainSteps = 6_000;
+  const gamma = CHAIN_DQN.gamma;
+  const chainSteps = CHAIN_STEPS;
   const results: Record<string, number[]> = {
     random: [],
     'myopic (γ = 0 Q-learning)': [],
@@ -78,19 +92,7 @@ export function runDemo(argv: string[]): number {
       epsilon: { start: 1, end: 0.1, decaySteps: 3_000 },
     });
     train({ environment: env, agent: myopic, steps: chainSteps, seed });
-    const dqn = createAgent({
-      algorithm: 'dqn',
-      ...spaces,
-      gamma,
-      seed,
-      network: { hidden: [32, 32] },
-      learningRate: 1e-3,
-      batchSize: 32,
-      learningStarts: 500,
-      bufferSize: 10_000,
-      targetUpdateInterval: 200,
-      epsilon: { start: 1, end: 0.1, decaySteps: 3_000 },
-    });
+    const dqn = createAgent({ ...CHAIN_DQN, ...spaces, seed });
     train({ environment: env, agent: dqn, steps: chainSteps, seed });
     const score = (policy: Policy) =>
       evaluate({ environment: env, policy, episodes: 10, seed: 1000 + seed }).summary.mean;
