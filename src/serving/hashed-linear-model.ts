@@ -1,4 +1,8 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { EngineError } from '../core/engine-error.ts';
 import { Rng } from '../core/rng.ts';
+
+const MAGIC = 'NBHL';
 
 /** FNV-1a, 32-bit: the feature hash (stable across processes and versions). */
 export function fnv1a(text: string, seed = 0x811c9dc5): number {
@@ -95,6 +99,75 @@ export class HashedLinearModel {
     return s;
   }
 
+  clone(): HashedLinearModel {
+    const copy = new HashedLinearModel(this.bits, this.learningRate);
+    copy.weights.set(this.weights);
+    copy.squaredGradients.set(this.squaredGradients);
+    copy.updates = this.updates;
+    return copy;
+  }
+
+  /** A portable file: 'NBHL', a JSON header's length (u32 LE) and the header, then the deflated state. */
+  toBytes(): Uint8Array {
+    const header = Buffer.from(
+      JSON.stringify({
+        format: 'nextbest-hashed-linear',
+        formatVersion: 1,
+        bits: this.bits,
+        learningRate: this.learningRate,
+        updates: this.updates,
+      }),
+    );
+    const state = Buffer.concat([
+      Buffer.from(this.weights.buffer, this.weights.byteOffset, this.weights.byteLength),
+      Buffer.from(
+        this.squaredGradients.buffer,
+        this.squaredGradients.byteOffset,
+        this.squaredGradients.byteLength,
+      ),
+    ]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    return new Uint8Array(Buffer.concat([Buffer.from(MAGIC), length, header, deflateRawSync(state)]));
+  }
+
+  static fromBytes(bytes: Uint8Array): HashedLinearModel {
+    const fail = (why: string): never => {
+      throw new EngineError('E_MODEL_FORMAT', `not a NextBest model file: ${why}`, {
+        hint: 'send the bytes GET /personalizer/v1.0/model returned, as application/octet-stream',
+      });
+    };
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buffer.length < 8 || buffer.subarray(0, 4).toString() !== MAGIC) fail('it does not start with NBHL');
+    const length = buffer.readUInt32LE(4);
+    if (8 + length > buffer.length) fail('the header is cut short');
+    let header: { format?: string; bits?: unknown; learningRate?: unknown; updates?: unknown };
+    try {
+      header = JSON.parse(buffer.subarray(8, 8 + length).toString());
+    } catch {
+      return fail('the header is not JSON');
+    }
+    const { bits, learningRate } = header;
+    if (header.format !== 'nextbest-hashed-linear') fail(`unknown format '${header.format}'`);
+    if (!Number.isInteger(bits) || (bits as number) < 1 || (bits as number) > 28) fail('bits must be 1..28');
+    if (typeof learningRate !== 'number' || !(learningRate > 0)) fail('learningRate must be positive');
+    let state: Buffer;
+    try {
+      state = inflateRawSync(buffer.subarray(8 + length), { maxOutputLength: 8 << (bits as number) });
+    } catch {
+      return fail('the weights do not inflate');
+    }
+    const size = 1 << (bits as number);
+    if (state.length !== 8 * size) fail(`expected ${8 * size} bytes of state, got ${state.length}`);
+    const model = new HashedLinearModel(bits as number, learningRate as number);
+    const floats = new Float32Array(state.buffer.slice(state.byteOffset, state.byteOffset + state.length));
+    model.weights.set(floats.subarray(0, size));
+    model.squaredGradients.set(floats.subarray(size));
+    model.updates = Number(header.updates) || 0;
+    for (const w of model.weights) if (!Number.isFinite(w)) fail('a weight is not finite');
+    return model;
+  }
+
   /** One AdaGrad step on (prediction − target)², weighted (importance weights for logged data). */
   update(x: SparseFeatures, target: number, weight = 1): void {
     const error = this.predict(x) - target;
@@ -108,9 +181,17 @@ export class HashedLinearModel {
   }
 }
 
+/** ε-greedy as Personalizer explores: the best-scored action gets 1 − ε + ε/n, every other ε/n. */
+export function epsilonGreedyProbabilities(scores: ArrayLike<number>, epsilon: number): number[] {
+  const n = scores.length;
+  let best = 0;
+  for (let i = 1; i < n; i++) if (scores[i] > scores[best]) best = i;
+  return Array.from({ length: n }, (_, i) => epsilon / n + (i === best ? 1 - epsilon : 0));
+}
+
 /**
- * ε-greedy over model scores, as Personalizer explores: the best action gets 1 − ε + ε/n, every other
- * ε/n. The draw is seeded by the eventId, so a repeated request ranks the same way.
+ * An ε-greedy draw over model scores, seeded by the eventId so a repeated request ranks the same way.
+ * The chosen action comes first, then the others by score.
  */
 export function epsilonGreedyRanking(
   ids: string[],
@@ -119,11 +200,8 @@ export function epsilonGreedyRanking(
   eventId: string,
 ): { chosen: number; probabilities: number[]; order: number[] } {
   const n = ids.length;
-  let best = 0;
-  for (let i = 1; i < n; i++) if (scores[i] > scores[best]) best = i;
-  const probabilities = ids.map((_, i) => epsilon / n + (i === best ? 1 - epsilon : 0));
-  const rng = new Rng(fnv1a(eventId));
-  const u = rng.float();
+  const probabilities = epsilonGreedyProbabilities(scores, epsilon);
+  const u = new Rng(fnv1a(eventId)).float();
   let chosen = n - 1;
   for (let i = 0, acc = 0; i < n; i++) {
     acc += probabilities[i];
@@ -132,10 +210,28 @@ export function epsilonGreedyRanking(
       break;
     }
   }
-  // The chosen action first, then the others by score.
   const order = ids
     .map((_, i) => i)
     .filter((i) => i !== chosen)
     .sort((a, b) => scores[b] - scores[a]);
   return { chosen, probabilities, order: [chosen, ...order] };
+}
+
+/** A decision's eligible actions (not excluded) and the model's score for each. */
+export function scoreActions(
+  model: HashedLinearModel,
+  context: unknown[],
+  actions: ReadonlyArray<{ id: string; features?: unknown[] | null }>,
+  excluded: Iterable<string>,
+): { eligible: number[]; scores: number[] } {
+  const skip = new Set(excluded);
+  const hashed = model.hashContext(flattenFeatures(context));
+  const eligible: number[] = [];
+  const scores: number[] = [];
+  actions.forEach((a, i) => {
+    if (skip.has(a.id)) return;
+    eligible.push(i);
+    scores.push(model.predict(model.featurize(hashed, flattenFeatures(a.features ?? []))));
+  });
+  return { eligible, scores };
 }

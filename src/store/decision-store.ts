@@ -5,31 +5,62 @@ export interface RankedAction {
   probability: number;
 }
 
+export interface LoggedAction {
+  id: string;
+  features: unknown[];
+}
+
 export interface DecisionRecord {
   eventId: string;
   context: unknown[];
-  actions: Array<{ id: string; features: unknown[] }>;
+  actions: LoggedAction[];
   excluded: string[];
   ranking: RankedAction[];
   rewardActionId: string;
   propensity: number;
   modelVersion: number;
   deferred: boolean;
+  /** Native session API only: the session this decision belongs to, and the pseudonymised user. */
+  sessionId?: string;
+  userKey?: string;
+}
+
+export interface RewardRow {
+  value: number;
+  receivedAt: Date;
 }
 
 export interface StoredDecision extends DecisionRecord {
+  seq: number;
+  step: number | null;
   createdAt: Date;
   activatedAt: Date | null;
-  reward: number | null;
-  rewardCount: number;
-  rewardedAt: Date | null;
+  /** Every reward received, in order. */
+  rewards: RewardRow[];
 }
 
+/** A decision whose reward window has closed, with its rewards inside the window joined. */
+export interface JoinedDecision extends StoredDecision {
+  /** Rewards received within rewardWaitTime of the decision (late ones are stored but not joined). */
+  joinedRewards: number[];
+  /** For a session decision: the next decision of the same session, if any. */
+  next: { context: unknown[]; actions: LoggedAction[]; excluded: string[] } | null;
+  /** The session ended (explicitly or by inactivity) with this decision. */
+  terminal: boolean;
+}
+
+export type ReadyBatch = {
+  decisions: JoinedDecision[];
+  /** The highest seq every earlier decision of which has been settled (used, or dropped as never shown). */
+  settledThrough: number;
+};
+
 interface Row {
+  seq: string | number;
   event_id: string;
   created_at: Date | string;
   context: unknown[];
-  actions: Array<{ id: string; features: unknown[] }>;
+  actions: LoggedAction[];
   excluded: string[];
   ranking: RankedAction[];
   reward_action_id: string;
@@ -37,15 +68,17 @@ interface Row {
   model_version: number;
   deferred: boolean;
   activated_at: Date | string | null;
-  reward: number | null;
-  reward_count: number;
-  rewarded_at: Date | string | null;
+  session_id: string | null;
+  step: number | null;
+  user_key: string | null;
+  rewards: Array<[number, string]> | null;
 }
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
 function fromRow(r: Row): StoredDecision {
   return {
+    seq: Number(r.seq),
     eventId: r.event_id,
     createdAt: new Date(r.created_at),
     context: r.context,
@@ -57,13 +90,35 @@ function fromRow(r: Row): StoredDecision {
     modelVersion: r.model_version,
     deferred: r.deferred,
     activatedAt: date(r.activated_at),
-    reward: r.reward,
-    rewardCount: r.reward_count,
-    rewardedAt: date(r.rewarded_at),
+    ...(r.session_id !== null ? { sessionId: r.session_id } : {}),
+    ...(r.user_key !== null ? { userKey: r.user_key } : {}),
+    step: r.step,
+    rewards: (r.rewards ?? []).map(([value, at]) => ({ value, receivedAt: new Date(at) })),
   };
 }
 
-/** The decision log: every ranked event, its activation and its rewards. A returned promise means committed. */
+/** The rewards of `d` as [[value, received_at], ...] in arrival order; `window` (a SQL condition on r) filters. */
+const rewardsOf = (window = 'true') => `(select coalesce(json_agg(json_build_array(r.value, r.received_at)
+    order by r.id), '[]'::json) from rewards r where r.event_id = d.event_id and ${window}) as rewards`;
+
+/** Aggregate the joined rewards as the service configuration says; the default reward when none came. */
+export function aggregateReward(
+  values: number[],
+  aggregation: 'earliest' | 'sum',
+  defaultReward: number,
+): number {
+  if (values.length === 0) return defaultReward;
+  return aggregation === 'earliest' ? values[0] : values.reduce((a, b) => a + b, 0);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '23505';
+}
+
+/**
+ * The decision log: every ranked event, its activation, its rewards (one row per acknowledged reward),
+ * and the sessions that link decisions into episodes. A resolved promise means committed.
+ */
 export class DecisionStore {
   constructor(readonly sql: Sql) {}
 
@@ -74,60 +129,183 @@ export class DecisionStore {
          model_version, deferred, activated_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, case when $9 then null else now() end)
        on conflict (event_id) do nothing returning event_id`,
-      [
-        d.eventId,
-        JSON.stringify(d.context),
-        JSON.stringify(d.actions),
-        JSON.stringify(d.excluded),
-        JSON.stringify(d.ranking),
-        d.rewardActionId,
-        d.propensity,
-        d.modelVersion,
-        d.deferred,
-      ],
+      this.params(d),
     );
     return rows.length === 1;
   }
 
   /**
-   * Record a reward: 'earliest' keeps the first value, 'sum' adds them up. Every call is counted.
-   * Returns the updated decision, or null for an unknown eventId.
+   * A decision inside a session: the session is opened on first use and its step counter advanced in the
+   * same statement. Returns the step (0-based), 'event-exists' for a reused eventId, 'session-closed' when
+   * the session has ended or belongs to another user.
    */
-  async reward(
-    eventId: string,
-    value: number,
-    aggregation: 'earliest' | 'sum',
-  ): Promise<StoredDecision | null> {
-    const rows = await this.sql.query<Row>(
-      `update decisions set
-         reward = case when reward is null then $2::double precision
-                       when $3 = 'sum' then reward + $2::double precision else reward end,
-         reward_count = reward_count + 1,
-         rewarded_at = coalesce(rewarded_at, now())
-       where event_id = $1 returning *`,
-      [eventId, value, aggregation],
-    );
-    return rows.length === 1 ? fromRow(rows[0]) : null;
+  async insertInSession(
+    d: DecisionRecord & { sessionId: string },
+  ): Promise<number | 'event-exists' | 'session-closed'> {
+    try {
+      const rows = await this.sql.query<{ step: number }>(
+        `with s as (
+           insert into sessions (session_id, user_key, steps) values ($10, $11, 1)
+           on conflict (session_id) do update set steps = sessions.steps + 1, last_at = now()
+             where sessions.ended_at is null and sessions.user_key is not distinct from excluded.user_key
+           returning steps)
+         insert into decisions (event_id, context, actions, excluded, ranking, reward_action_id, propensity,
+           model_version, deferred, activated_at, session_id, step, user_key)
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, case when $9 then null else now() end, $10, s.steps - 1, $11
+         from s returning step`,
+        [...this.params(d), d.sessionId, d.userKey ?? null],
+      );
+      return rows.length === 1 ? rows[0].step : 'session-closed';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'event-exists';
+      throw error;
+    }
   }
 
-  /** Mark a deferred event as shown. Returns null for an unknown eventId. */
-  async activate(eventId: string): Promise<StoredDecision | null> {
+  private params(d: DecisionRecord): unknown[] {
+    return [
+      d.eventId,
+      JSON.stringify(d.context),
+      JSON.stringify(d.actions),
+      JSON.stringify(d.excluded),
+      JSON.stringify(d.ranking),
+      d.rewardActionId,
+      d.propensity,
+      d.modelVersion,
+      d.deferred,
+    ];
+  }
+
+  /** Append a reward. false for an unknown eventId. Every call is a row: nothing acknowledged is lost. */
+  async reward(eventId: string, value: number): Promise<boolean> {
+    const rows = await this.sql.query(
+      `insert into rewards (event_id, value) select $1, $2
+       where exists (select 1 from decisions where event_id = $1) returning id`,
+      [eventId, value],
+    );
+    return rows.length === 1;
+  }
+
+  /** Mark a deferred event as shown. false for an unknown eventId. */
+  async activate(eventId: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      'update decisions set activated_at = coalesce(activated_at, now()) where event_id = $1 returning event_id',
+      [eventId],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * End a session; an optional final reward goes to its last decision. Returns the number of decisions in
+   * the session, or null when there is no such open session.
+   */
+  async endSession(sessionId: string, finalReward?: number): Promise<number | null> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ steps: number }>(
+        'update sessions set ended_at = now() where session_id = $1 and ended_at is null returning steps',
+        [sessionId],
+      );
+      if (rows.length === 0) return null;
+      if (finalReward !== undefined) {
+        await tx.query(
+          `insert into rewards (event_id, value)
+           select event_id, $2 from decisions where session_id = $1 order by step desc limit 1`,
+          [sessionId, finalReward],
+        );
+      }
+      return rows[0].steps;
+    });
+  }
+
+  async get(eventId: string): Promise<StoredDecision | null> {
     const rows = await this.sql.query<Row>(
-      'update decisions set activated_at = coalesce(activated_at, now()) where event_id = $1 returning *',
+      `select d.*, ${rewardsOf()} from decisions d where event_id = $1`,
       [eventId],
     );
     return rows.length === 1 ? fromRow(rows[0]) : null;
   }
 
-  async get(eventId: string): Promise<StoredDecision | null> {
-    const rows = await this.sql.query<Row>('select * from decisions where event_id = $1', [eventId]);
-    return rows.length === 1 ? fromRow(rows[0]) : null;
+  /** A session's decisions in order, with their rewards. */
+  async session(sessionId: string): Promise<StoredDecision[]> {
+    const rows = await this.sql.query<Row>(
+      `select d.*, ${rewardsOf()} from decisions d where session_id = $1 order by step`,
+      [sessionId],
+    );
+    return rows.map(fromRow);
+  }
+
+  /**
+   * The next decisions (seq > after) whose reward window has closed, joined with the rewards received in
+   * the window. Deferred decisions never activated are dropped (they were not shown). A session decision is
+   * ready once its successor exists or its session has ended or been idle for `sessionTimeoutMs`; the first
+   * one that is not holds back everything after it, so nothing is skipped.
+   */
+  async ready(options: {
+    after: number;
+    rewardWaitMs: number;
+    sessionTimeoutMs: number;
+    limit: number;
+  }): Promise<ReadyBatch> {
+    const wait = options.rewardWaitMs / 1000;
+    const rows = await this.sql.query<
+      Row & {
+        has_next: boolean;
+        ended_at: Date | string | null;
+        last_at: Date | string | null;
+        idle: boolean;
+      }
+    >(
+      `select d.*, ${rewardsOf('r.received_at <= d.created_at + make_interval(secs => $2)')},
+         s.ended_at, s.last_at, s.last_at <= now() - make_interval(secs => $3) as idle,
+         exists (select 1 from decisions n where n.session_id = d.session_id and n.step = d.step + 1) as has_next
+       from decisions d left join sessions s on s.session_id = d.session_id
+       where d.seq > $1 and d.created_at <= now() - make_interval(secs => $2)
+       order by d.seq limit $4`,
+      [options.after, wait, options.sessionTimeoutMs / 1000, options.limit],
+    );
+    const decisions: JoinedDecision[] = [];
+    let settledThrough = options.after;
+    for (const row of rows) {
+      const d = fromRow(row);
+      if (d.sessionId !== undefined && !row.has_next && row.ended_at === null && !row.idle) break;
+      settledThrough = d.seq;
+      if (d.activatedAt === null) continue;
+      decisions.push({
+        ...d,
+        joinedRewards: d.rewards.map((r) => r.value),
+        next: null,
+        terminal: d.sessionId !== undefined && !row.has_next,
+      });
+    }
+    const wanted = decisions.filter((d) => d.sessionId !== undefined && !d.terminal);
+    if (wanted.length > 0) {
+      const nexts = await this.sql.query<{
+        session_id: string;
+        step: number;
+        context: unknown[];
+        actions: LoggedAction[];
+        excluded: string[];
+      }>(
+        `select n.session_id, n.step, n.context, n.actions, n.excluded from decisions n
+         join unnest($1::text[], $2::int[]) as w(session_id, step) on n.session_id = w.session_id and n.step = w.step`,
+        [wanted.map((d) => d.sessionId), wanted.map((d) => (d.step ?? 0) + 1)],
+      );
+      const byKey = new Map(nexts.map((n) => [`${n.step}:${n.session_id}`, n]));
+      for (const d of wanted) {
+        const n = byKey.get(`${(d.step ?? 0) + 1}:${d.sessionId}`);
+        d.next = n ? { context: n.context, actions: n.actions, excluded: n.excluded } : null;
+        if (!n) d.terminal = true;
+      }
+    }
+    return { decisions, settledThrough };
   }
 
   async count(): Promise<{
     events: number;
     rewarded: number;
     activated: number;
+    rewards: number;
+    sessions: number;
     from: Date | null;
     to: Date | null;
   }> {
@@ -135,19 +313,62 @@ export class DecisionStore {
       events: string;
       rewarded: string;
       activated: string;
+      rewards: string;
+      sessions: string;
       first: Date | string | null;
       last: Date | string | null;
     }>(
-      `select count(*) as events, count(reward) as rewarded, count(activated_at) as activated,
-         min(created_at) as first, max(created_at) as last from decisions`,
+      `select count(*) as events,
+         count(*) filter (where exists (select 1 from rewards r where r.event_id = d.event_id)) as rewarded,
+         count(activated_at) as activated, (select count(*) from rewards) as rewards,
+         (select count(*) from sessions) as sessions,
+         min(created_at) as first, max(created_at) as last from decisions d`,
     );
     return {
       events: Number(r.events),
       rewarded: Number(r.rewarded),
       activated: Number(r.activated),
+      rewards: Number(r.rewards),
+      sessions: Number(r.sessions),
       from: date(r.first),
       to: date(r.last),
     };
+  }
+
+  /** Erase everything stored about one (pseudonymised) user. Returns what was deleted. */
+  async eraseUser(userKey: string): Promise<{ decisions: number; sessions: number }> {
+    return this.sql.transaction(async (tx) => {
+      const decisions = await tx.query('delete from decisions where user_key = $1 returning event_id', [
+        userKey,
+      ]);
+      const sessions = await tx.query('delete from sessions where user_key = $1 returning session_id', [
+        userKey,
+      ]);
+      return { decisions: decisions.length, sessions: sessions.length };
+    });
+  }
+
+  /** Delete decisions (and their rewards) older than `days`, and sessions idle that long. */
+  async enforceRetention(days: number): Promise<number> {
+    if (days < 0) return 0;
+    return this.sql.transaction(async (tx) => {
+      const [{ n }] = await tx.query<{ n: string }>(
+        `with gone as (delete from decisions where created_at < now() - make_interval(days => $1) returning 1)
+         select count(*) as n from gone`,
+        [days],
+      );
+      await tx.query('delete from sessions where last_at < now() - make_interval(days => $1)', [days]);
+      return Number(n);
+    });
+  }
+
+  /** Personalizer's DELETE /logs: every decision, reward and session (models and settings stay). */
+  async deleteAll(): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.query('delete from rewards');
+      await tx.query('delete from decisions');
+      await tx.query('delete from sessions');
+    });
   }
 
   async getSetting<T>(key: string): Promise<T | null> {

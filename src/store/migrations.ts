@@ -29,6 +29,52 @@ create table settings (
   updated_at timestamptz not null default now()
 );`,
   },
+  {
+    version: 2,
+    name: 'rewards as rows, sessions and users, model versions',
+    sql: `
+create table rewards (
+  id bigserial primary key,
+  event_id text not null references decisions (event_id) on delete cascade,
+  value double precision not null,
+  received_at timestamptz not null default now()
+);
+create index rewards_event on rewards (event_id, id);
+insert into rewards (event_id, value, received_at)
+  select event_id, reward, coalesce(rewarded_at, created_at) from decisions where reward is not null;
+alter table decisions drop column reward;
+alter table decisions drop column reward_count;
+alter table decisions drop column rewarded_at;
+alter table decisions add column seq bigserial;
+create unique index decisions_seq on decisions (seq);
+alter table decisions add column session_id text;
+alter table decisions add column step integer;
+alter table decisions add column user_key text;
+create unique index decisions_session_step on decisions (session_id, step) where session_id is not null;
+create index decisions_user on decisions (user_key) where user_key is not null;
+create table sessions (
+  session_id text primary key,
+  user_key text,
+  started_at timestamptz not null default now(),
+  last_at timestamptz not null default now(),
+  steps integer not null default 0,
+  ended_at timestamptz
+);
+create index sessions_user on sessions (user_key) where user_key is not null;
+create table models (
+  version integer primary key,
+  created_at timestamptz not null default now(),
+  parent integer,
+  state text not null check (state in ('candidate', 'live', 'retired', 'rejected')),
+  source text not null,
+  trained_through bigint not null default 0,
+  trained_events integer not null default 0,
+  payload bytea not null,
+  evaluation jsonb,
+  promoted_at timestamptz
+);
+create unique index models_one_live on models (state) where state = 'live'`,
+  },
 ];
 
 /**
@@ -37,7 +83,7 @@ create table settings (
  */
 export async function migrate(sql: Sql): Promise<number[]> {
   return sql.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(727274)');
+    await tx.query('select pg_advisory_xact_lock(727274, hashtext(current_schema()))');
     await tx.query(`create table if not exists schema_migrations (
       version integer primary key, name text not null, applied_at timestamptz not null default now())`);
     const done = new Set(

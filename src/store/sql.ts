@@ -11,16 +11,40 @@ export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Run `work` in one transaction on one connection; rolled back if it throws. */
   transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Run `work` while holding a lock that every process on the same database respects (a session-level
+   * advisory lock on PostgreSQL; PGlite has one process). null, without running it, when another holds it.
+   */
+  exclusive<T>(key: number, work: () => Promise<T>): Promise<T | null>;
+  /** Call `handler` on every NOTIFY on `channel`; returns a function that stops listening. */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** One in-process lock per key: what `exclusive` needs where there is only one process. */
+function localExclusive(): Sql['exclusive'] {
+  const held = new Set<number>();
+  return async (key, work) => {
+    if (held.has(key)) return null;
+    held.add(key);
+    try {
+      return await work();
+    } finally {
+      held.delete(key);
+    }
+  };
 }
 
 /** Embedded PostgreSQL: `dataDir` is a directory (durable) or 'memory://' (tests). */
 export async function openPglite(dataDir: string): Promise<Sql> {
   const db = await PGlite.create(dataDir);
+  const exclusive = localExclusive();
   const wrap = (q: { query: PGlite['query'] }): Sql => ({
     kind: 'pglite',
     query: async <T>(text: string, params: unknown[] = []) => (await q.query<T>(text, params)).rows,
     transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    exclusive,
+    listen: async (channel, handler) => db.listen(channel, handler),
     close: async () => {},
   });
   return { ...wrap(db), close: () => db.close() };
@@ -47,8 +71,15 @@ export async function openPostgres(
     transaction: () => {
       throw new Error('nested transactions are not supported');
     },
+    exclusive: () => {
+      throw new Error('exclusive inside a transaction is not supported');
+    },
+    listen: () => {
+      throw new Error('listen inside a transaction is not supported');
+    },
     close: async () => {},
   });
+  const local = localExclusive();
   return {
     kind: 'postgres',
     query: async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[],
@@ -65,6 +96,37 @@ export async function openPostgres(
       } finally {
         client.release();
       }
+    },
+    exclusive: (key, work) =>
+      // The process's own turn first, then the database-wide lock on a connection held for the duration.
+      local(key, async () => {
+        const client = await pool.connect();
+        try {
+          const [{ locked }] = (
+            await client.query('select pg_try_advisory_lock($1, hashtext(current_schema())) as locked', [key])
+          ).rows;
+          if (!locked) return null;
+          try {
+            return await work();
+          } finally {
+            await client.query('select pg_advisory_unlock($1, hashtext(current_schema()))', [key]);
+          }
+        } finally {
+          client.release();
+        }
+      }).then((r) => r ?? null),
+    listen: async (channel, handler) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name '${channel}'`);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) handler(message.payload ?? '');
+      });
+      client.on('error', () => {});
+      await client.query(`listen ${channel}`);
+      return async () => {
+        await client.end().catch(() => {});
+      };
     },
     close: () => pool.end(),
   };

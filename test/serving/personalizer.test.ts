@@ -22,7 +22,7 @@ const rankBody = (eventId?: string) => ({
 
 describe('Personalizer v1.0 API', async () => {
   const sql = await openPglite('memory://');
-  const app = await buildServer({ sql, apiKey: KEY });
+  const app = await buildServer({ sql, apiKey: KEY, learn: false });
   after(async () => {
     await app.close();
     await sql.close();
@@ -196,10 +196,28 @@ describe('Personalizer v1.0 API', async () => {
   });
 });
 
-describe('the online loop learns who wants what', () => {
-  test('after 500 rounds of rank and reward, the served choice is right at near the best possible rate', async () => {
+describe('the learning loop learns who wants what', () => {
+  test('rank and reward, learner rounds: a promoted model serves the right action at near the best rate', async () => {
     const sql = await openPglite('memory://');
-    const app = await buildServer({ sql, apiKey: KEY });
+    const app = await buildServer({ sql, apiKey: KEY, learn: false });
+    const config = (
+      await app.inject({ method: 'GET', url: `${base}/configurations/service`, headers: auth })
+    ).json();
+    await app.inject({
+      method: 'PUT',
+      url: `${base}/configurations/service`,
+      headers: auth,
+      payload: { ...config, rewardWaitTime: 'PT0.3S' },
+    });
+    const learner = (
+      await app.inject({ method: 'GET', url: '/v1/configurations/learner', headers: auth })
+    ).json();
+    await app.inject({
+      method: 'PUT',
+      url: '/v1/configurations/learner',
+      headers: auth,
+      payload: { ...learner, minEvents: 100 },
+    });
     const rng = new Rng(5);
     const actions = [
       { id: 'sport', features: [{ topic: 'sport' }] },
@@ -208,31 +226,44 @@ describe('the online loop learns who wants what', () => {
     ];
     const likes: Record<string, string> = { alice: 'cooking', bob: 'sport', carol: 'travel' };
     const users = Object.keys(likes);
-    let late = 0;
-    for (let round = 0; round < 600; round++) {
-      const user = users[rng.int(users.length)];
-      const r = await app.inject({
-        method: 'POST',
-        url: `${base}/rank`,
-        headers: auth,
-        payload: { contextFeatures: [{ user }], actions, eventId: `round-${round}` },
-      });
-      const { eventId, rewardActionId } = r.json();
-      const reward = rewardActionId === likes[user] ? 1 : 0;
-      if (round >= 500) late += reward;
-      await app.inject({
-        method: 'POST',
-        url: `${base}/events/${eventId}/reward`,
-        headers: auth,
-        payload: { value: reward },
-      });
+    const rates: number[] = [];
+    const rounds: Array<{ status: string; evaluation?: { promoted: boolean } }> = [];
+    for (let block = 0; block < 6; block++) {
+      let hits = 0;
+      for (let i = 0; i < 150; i++) {
+        const user = users[rng.int(users.length)];
+        const r = await app.inject({
+          method: 'POST',
+          url: `${base}/rank`,
+          headers: auth,
+          payload: { contextFeatures: [{ user }], actions, eventId: `round-${block}-${i}` },
+        });
+        const { eventId, rewardActionId } = r.json();
+        const reward = rewardActionId === likes[user] ? 1 : 0;
+        hits += reward;
+        // Misses send no reward: the default reward (0) is joined when the window closes.
+        if (reward) {
+          await app.inject({
+            method: 'POST',
+            url: `${base}/events/${eventId}/reward`,
+            headers: auth,
+            payload: { value: reward },
+          });
+        }
+      }
+      rates.push(hits / 150);
+      await new Promise((resolve) => setTimeout(resolve, 350)); // the reward window closes
+      rounds.push((await app.inject({ method: 'POST', url: '/v1/models/train', headers: auth })).json());
     }
+    assert.ok(rates[0] < 0.5, `the blank model serves one action for everyone: ${rates[0]}`);
     // With 20% exploration over 3 actions the best achievable rate is 1 − 0.2 · 2/3 ≈ 0.87.
-    assert.ok(late / 100 > 0.75, `reward rate in the last 100 rounds ${late / 100}`);
+    assert.ok(rates.at(-1)! > 0.75, `reward rate in the last block ${rates}`);
+    assert.ok(rounds[0].evaluation?.promoted, 'the first trained candidate beats the blank model');
+    const { models, live } = (await app.inject({ method: 'GET', url: '/v1/models', headers: auth })).json();
+    assert.ok(live >= 2);
+    assert.ok(models.every((m: { evaluation: unknown; version: number }) => m.version === 1 || m.evaluation));
+
     // Control: without learning (LoggingOnly serves the application's first action) the rate is 1/3.
-    const config = (
-      await app.inject({ method: 'GET', url: `${base}/configurations/service`, headers: auth })
-    ).json();
     await app.inject({
       method: 'PUT',
       url: `${base}/configurations/service`,
@@ -251,6 +282,9 @@ describe('the online loop learns who wants what', () => {
       if (r.json().rewardActionId === likes[user]) logging++;
     }
     assert.equal(logging, 30);
+    const idle = (await app.inject({ method: 'POST', url: '/v1/models/train', headers: auth })).json();
+    assert.equal(idle.status, 'idle');
+    assert.match(idle.reason, /LoggingOnly/);
     await app.close();
     await sql.close();
   });

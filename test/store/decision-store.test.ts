@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DecisionStore } from '../../src/store/decision-store.ts';
+import { aggregateReward, DecisionStore } from '../../src/store/decision-store.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { openPglite } from '../../src/store/sql.ts';
 import { testPostgres } from '../helpers/postgres.ts';
@@ -30,7 +30,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
 
     test('migrations apply once, also when replicas race', async () => {
       const results = await Promise.all([migrate(sql), migrate(sql)]);
-      assert.deepEqual(results.flat().sort(), [1]);
+      assert.deepEqual(results.flat().sort(), [1, 2]);
       assert.deepEqual(await migrate(sql), []);
     });
 
@@ -44,18 +44,24 @@ for (const kind of ['pglite', 'postgres'] as const) {
       assert.ok(e1?.activatedAt instanceof Date, 'not deferred: active at once');
       assert.equal((await store.get('e2'))?.activatedAt, null);
 
-      assert.equal((await store.reward('e1', 0.5, 'earliest'))?.reward, 0.5);
-      const again = await store.reward('e1', 1, 'earliest');
-      assert.equal(again?.reward, 0.5, 'earliest keeps the first');
-      assert.equal(again?.rewardCount, 2, 'every reward call is counted');
-      await store.reward('e2', 0.25, 'sum');
-      assert.equal((await store.reward('e2', 0.5, 'sum'))?.reward, 0.75);
-      assert.equal(await store.reward('nope', 1, 'sum'), null);
+      assert.equal(await store.reward('e1', 0.5), true);
+      assert.equal(await store.reward('e1', 1), true);
+      assert.deepEqual(
+        (await store.get('e1'))?.rewards.map((r) => r.value),
+        [0.5, 1],
+        'every reward is a row, in order',
+      );
+      assert.equal(aggregateReward([0.5, 1], 'earliest', 0), 0.5);
+      assert.equal(aggregateReward([0.5, 1], 'sum', 0), 1.5);
+      assert.equal(aggregateReward([], 'sum', -0.25), -0.25, 'no reward: the default');
+      await store.reward('e2', 0.25);
+      assert.equal(await store.reward('nope', 1), false);
 
-      assert.ok((await store.activate('e2'))?.activatedAt instanceof Date);
-      assert.equal(await store.activate('nope'), null);
+      assert.equal(await store.activate('e2'), true);
+      assert.ok((await store.get('e2'))?.activatedAt instanceof Date);
+      assert.equal(await store.activate('nope'), false);
       const counts = await store.count();
-      assert.deepEqual([counts.events, counts.rewarded, counts.activated], [2, 2, 2]);
+      assert.deepEqual([counts.events, counts.rewarded, counts.activated, counts.rewards], [2, 2, 2, 3]);
       assert.ok(counts.from instanceof Date && counts.to instanceof Date);
 
       await store.putSetting('service', { x: 1 });

@@ -1,0 +1,297 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
+import {
+  type EstimateWithInterval,
+  type LoggedEpisodes,
+  type SequentialEstimatorName,
+  sequentialOffPolicyEvaluate,
+} from '../evaluation/ope/index.ts';
+import { aggregateReward, type DecisionStore, type JoinedDecision } from '../store/decision-store.ts';
+import type { ModelStore, ModelVersion } from '../store/model-store.ts';
+import type { Sql } from '../store/sql.ts';
+import {
+  epsilonGreedyProbabilities,
+  flattenFeatures,
+  HashedLinearModel,
+  scoreActions,
+} from './hashed-linear-model.ts';
+import type { LearnerConfig, LearningArguments } from './learning-settings.ts';
+import { parseDuration, type ServiceConfig } from './service-config.ts';
+
+/** The advisory-lock key only one learner (across replicas) holds at a time. */
+export const LEARNER_LOCK = 727_276;
+/** Largest importance weight used in training (mtr). */
+const MAX_TRAINING_WEIGHT = 10;
+
+export interface Estimate extends EstimateWithInterval {}
+
+export interface RoundEvaluation {
+  estimator: string;
+  discount: number;
+  holdout: { decisions: number; episodes: number; fromSeq: number; toSeq: number };
+  trainedEvents: number;
+  candidate: Estimate;
+  live: Estimate & { version: number };
+  /** The logging policy's own value (on-policy average of the held-out episodes). */
+  logged: Estimate;
+  /** Kish's effective sample size of the candidate's episode weights. */
+  effectiveEpisodes: number;
+  rule: LearnerConfig['promotion'];
+  promoted: boolean;
+  reason: string;
+}
+
+export type RoundResult =
+  | { status: 'busy'; reason: string }
+  | { status: 'idle'; reason: string; ready: number }
+  | { status: 'trained'; model: ModelVersion; evaluation: RoundEvaluation; switchedToOnline: boolean };
+
+export interface LearnerOptions {
+  sql: Sql;
+  store: DecisionStore;
+  models: ModelStore;
+  service: () => ServiceConfig;
+  learner: () => LearnerConfig;
+  learning: () => LearningArguments;
+  /** Called after this learner promoted a model (the server loads it at once). */
+  onPromoted: (version: number) => Promise<void>;
+  /** Called when Apprentice mode hands over to Online. */
+  switchToOnline: () => Promise<void>;
+}
+
+/** Value of the best eligible action under `model`: max_a Q(s, a). */
+function maxValue(
+  model: HashedLinearModel,
+  d: { context: unknown[]; actions: JoinedDecision['actions']; excluded: string[] },
+) {
+  const { scores } = scoreActions(model, d.context, d.actions, d.excluded);
+  return scores.length === 0 ? 0 : Math.max(...scores);
+}
+
+/**
+ * The background learner: one round joins the decisions whose reward window closed, trains a candidate
+ * from the current base model on all but the newest `holdoutFraction` of them, judges candidate and live
+ * model by off-policy evaluation on that unseen newest part, and promotes by the configured rule. Only one
+ * learner runs at a time across replicas (advisory lock).
+ */
+export class Learner {
+  constructor(private readonly o: LearnerOptions) {}
+
+  runOnce(): Promise<RoundResult> {
+    return this.o.sql
+      .exclusive(LEARNER_LOCK, () => this.round())
+      .then((r) => r ?? { status: 'busy', reason: 'another learner round is running' });
+  }
+
+  private async round(): Promise<RoundResult> {
+    const { store, models } = this.o;
+    const service = this.o.service();
+    const config = this.o.learner();
+    const learning = this.o.learning();
+    if (service.learningMode === 'LoggingOnly') {
+      return {
+        status: 'idle',
+        reason: 'learningMode is LoggingOnly: decisions are logged, nothing is learned',
+        ready: 0,
+      };
+    }
+    await store.enforceRetention(service.logRetentionDays);
+    const [base, live] = await Promise.all([models.base(), models.live()]);
+    if (!base || !live) throw new Error('no model: the server creates version 1 at start');
+    const batch = await store.ready({
+      after: base.trainedThrough,
+      rewardWaitMs: parseDuration(service.rewardWaitTime) ?? 0,
+      sessionTimeoutMs: parseDuration(config.sessionTimeout) ?? 1_800_000,
+      limit: config.maxEventsPerRound,
+    });
+    const ready = batch.decisions;
+    if (ready.length < config.minEvents) {
+      return {
+        status: 'idle',
+        reason: `${ready.length} decisions ready to learn from; a round needs ${config.minEvents} (minEvents)`,
+        ready: ready.length,
+      };
+    }
+    const cut = Math.floor(ready.length * (1 - config.holdoutFraction));
+    const training = ready.slice(0, cut);
+    const holdout = ready.slice(cut);
+
+    const baseModel = HashedLinearModel.fromBytes(base.payload);
+    const sameSettings = baseModel.bits === learning.bits && baseModel.learningRate === learning.learningRate;
+    const candidate = sameSettings
+      ? baseModel.clone()
+      : new HashedLinearModel(learning.bits, learning.learningRate);
+    await this.train(candidate, training, service, config, learning);
+
+    const liveModel = live.version === base.version ? baseModel : HashedLinearModel.fromBytes(live.payload);
+    const evaluation = this.evaluate(candidate, liveModel, live.version, holdout, service, config);
+    evaluation.trainedEvents = training.length;
+    let switchedToOnline = false;
+    if (service.learningMode === 'Apprentice' && config.autoSwitchFromApprentice) {
+      if (evaluation.candidate.lower >= evaluation.logged.value) {
+        await this.o.switchToOnline();
+        switchedToOnline = true;
+      }
+    }
+    const model = await models.add({
+      parent: base.version,
+      state: evaluation.promoted ? 'live' : 'candidate',
+      source: 'learner',
+      trainedThrough: holdout[0].seq - 1,
+      trainedEvents: base.trainedEvents + training.length,
+      payload: candidate.toBytes(),
+      evaluation,
+    });
+    await models.prune();
+    if (evaluation.promoted) await this.o.onPromoted(model.version);
+    return { status: 'trained', model, evaluation, switchedToOnline };
+  }
+
+  private async train(
+    model: HashedLinearModel,
+    decisions: JoinedDecision[],
+    service: ServiceConfig,
+    config: LearnerConfig,
+    learning: LearningArguments,
+  ): Promise<void> {
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      // Bootstrapped targets come from the model as it was at the start of the epoch (a target network).
+      const target = config.discount > 0 ? model.clone() : model;
+      for (let i = 0; i < decisions.length; i++) {
+        const d = decisions[i];
+        const action = d.actions.find((a) => a.id === d.rewardActionId);
+        if (!action) continue;
+        let y = aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward);
+        if (d.sessionId !== undefined && !d.terminal && d.next && config.discount > 0) {
+          y += config.discount * maxValue(target, d.next);
+        }
+        const weight = learning.cbType === 'mtr' ? Math.min(1 / d.propensity, MAX_TRAINING_WEIGHT) : 1;
+        model.update(
+          model.featurize(flattenFeatures(d.context), flattenFeatures(action.features)),
+          y,
+          weight,
+        );
+        // Training shares the event loop with serving: let requests through now and then.
+        if (i % 256 === 255) await yieldToRequests();
+      }
+    }
+  }
+
+  private evaluate(
+    candidate: HashedLinearModel,
+    live: HashedLinearModel,
+    liveVersion: number,
+    holdout: JoinedDecision[],
+    service: ServiceConfig,
+    config: LearnerConfig,
+  ): RoundEvaluation {
+    // Episodes: a session's held-out decisions in step order; a Personalizer event is an episode of one.
+    const groups = new Map<string, JoinedDecision[]>();
+    for (const d of holdout) {
+      const key = d.sessionId !== undefined ? `s:${d.sessionId}` : `e:${d.eventId}`;
+      const group = groups.get(key);
+      if (group) group.push(d);
+      else groups.set(key, [d]);
+    }
+    const episodes = [...groups.values()].map((g) => g.sort((a, b) => (a.step ?? 0) - (b.step ?? 0)));
+    const steps = holdout.length;
+    const starts = new Int32Array(episodes.length + 1);
+    const rewards = new Float64Array(steps);
+    const logging = new Float64Array(steps);
+    const pCandidate = new Float64Array(steps);
+    const pLive = new Float64Array(steps);
+    const q = new Float64Array(steps);
+    const vCandidate = new Float64Array(steps);
+    const vLive = new Float64Array(steps);
+    const epsilon = service.learningMode === 'Online' ? service.explorationPercentage : 0;
+    let t = 0;
+    episodes.forEach((episode, e) => {
+      starts[e] = t;
+      for (const d of episode) {
+        rewards[t] = aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward);
+        logging[t] = d.propensity;
+        const c = scoreActions(candidate, d.context, d.actions, d.excluded);
+        const l = scoreActions(live, d.context, d.actions, d.excluded);
+        const logged = d.actions.findIndex((a) => a.id === d.rewardActionId);
+        const k = c.eligible.indexOf(logged);
+        const probC = epsilonGreedyProbabilities(c.scores, epsilon);
+        const probL = epsilonGreedyProbabilities(l.scores, epsilon);
+        pCandidate[t] = k < 0 ? 0 : probC[k];
+        pLive[t] = k < 0 ? 0 : probL[k];
+        // The candidate (trained on older data only) is the reward model of the doubly robust estimators.
+        q[t] = k < 0 ? 0 : c.scores[k];
+        vCandidate[t] = probC.reduce((s, p, j) => s + p * c.scores[j], 0);
+        vLive[t] = probL.reduce((s, p, j) => s + p * c.scores[j], 0);
+        t++;
+      }
+    });
+    starts[episodes.length] = steps;
+    const common = {
+      episodeStarts: starts,
+      rewards,
+      loggingPropensities: logging,
+      gamma: holdout.some((d) => d.sessionId !== undefined) ? config.discount : 0,
+      resamples: config.resamples,
+      seed: holdout[0].seq,
+    };
+    const one = (data: LoggedEpisodes, name: SequentialEstimatorName): Estimate =>
+      sequentialOffPolicyEvaluate({ ...data, estimators: [name] })[name];
+    const candidateEstimate = one(
+      { ...common, targetPropensities: pCandidate, qEstimates: q, vEstimates: vCandidate },
+      config.estimator,
+    );
+    const liveEstimate = one(
+      { ...common, targetPropensities: pLive, qEstimates: q, vEstimates: vLive },
+      config.estimator,
+    );
+    const logged = one({ ...common, targetPropensities: logging }, 'pdis');
+    const effectiveEpisodes = kishEpisodes(starts, logging, pCandidate);
+    const rule = config.promotion;
+    let promoted: boolean;
+    let reason: string;
+    const fmt = (x: number) => x.toFixed(4);
+    if (rule === 'always') {
+      promoted = true;
+      reason = 'promotion rule is always';
+    } else if (rule === 'manual') {
+      promoted = false;
+      reason = 'promotion rule is manual: promote through POST /v1/models/{version}/promote';
+    } else {
+      const score = rule === 'lower-bound' ? candidateEstimate.lower : candidateEstimate.value;
+      promoted = score > liveEstimate.value;
+      reason = `candidate ${rule === 'lower-bound' ? 'lower bound' : 'estimate'} ${fmt(score)} ${
+        promoted ? '>' : '≤'
+      } live estimate ${fmt(liveEstimate.value)}`;
+    }
+    return {
+      estimator: config.estimator,
+      discount: common.gamma,
+      holdout: {
+        decisions: steps,
+        episodes: episodes.length,
+        fromSeq: holdout[0].seq,
+        toSeq: holdout[holdout.length - 1].seq,
+      },
+      trainedEvents: 0,
+      candidate: candidateEstimate,
+      live: { version: liveVersion, ...liveEstimate },
+      logged,
+      effectiveEpisodes,
+      rule,
+      promoted,
+      reason,
+    };
+  }
+}
+
+/** Kish's effective number of episodes, (Σρ)² / Σρ², from each episode's full importance ratio. */
+function kishEpisodes(starts: Int32Array, logging: Float64Array, target: Float64Array): number {
+  let sum = 0;
+  let squares = 0;
+  for (let e = 0; e + 1 < starts.length; e++) {
+    let rho = 1;
+    for (let t = starts[e]; t < starts[e + 1]; t++) rho *= target[t] / logging[t];
+    sum += rho;
+    squares += rho * rho;
+  }
+  return squares === 0 ? 0 : (sum * sum) / squares;
+}

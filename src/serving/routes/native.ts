@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
+import { learnerConfigSchema } from '../learning-settings.ts';
+import type { ServiceState } from '../service-state.ts';
+import { actionsSchema, eventIdSchema, featureObjects, rewardSchema } from './personalizer.ts';
+
+const idSchema = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\w.:@-]+$/, `${what} may hold letters, digits and . _ : @ - only`);
+
+const decisionSchema = z
+  .object({
+    sessionId: idSchema('sessionId'),
+    /** Stored only as a keyed hash. */
+    userId: z.string().min(1).max(256).optional(),
+    context: featureObjects.default([]),
+    /** The candidates of this step; they may change from one step to the next. */
+    candidates: actionsSchema,
+    excluded: z.array(z.string()).max(50).default([]),
+    eventId: eventIdSchema.optional(),
+    deferActivation: z.boolean().default(false),
+    /** Return every candidate's score (the model's estimate of its long-term value). */
+    explain: z.boolean().default(false),
+  })
+  .strict();
+
+const endSchema = z.object({ reward: z.number().finite().min(-1e6).max(1e6).optional() }).strict();
+
+function positiveInt(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw badRequest(`${what} must be a positive integer, got '${text}'`, 'E_PARAM');
+  return n;
+}
+
+/**
+ * NextBest's native surface: sequential decisions in sessions (so the learner can value what a decision
+ * leads to, not only its click), erasure, model versions and the learner.
+ */
+export async function nativeRoutes(api: FastifyInstance, state: ServiceState): Promise<void> {
+  const { store, models } = state;
+
+  api.post('/decisions', async (request, reply) => {
+    const body = parseBody(decisionSchema, request.body);
+    const actions = body.candidates.map((a) => ({ id: a.id, features: a.features ?? [] }));
+    const decision = state.decide({
+      context: body.context,
+      actions,
+      excluded: body.excluded,
+      eventId: body.eventId,
+    });
+    const result = await store.insertInSession({
+      eventId: decision.eventId,
+      context: body.context,
+      actions,
+      excluded: body.excluded,
+      ranking: decision.ranking,
+      rewardActionId: decision.chosenId,
+      propensity: decision.propensity,
+      modelVersion: decision.modelVersion,
+      deferred: body.deferActivation,
+      sessionId: body.sessionId,
+      ...(body.userId !== undefined ? { userKey: state.pseudonym(body.userId) } : {}),
+    });
+    if (result === 'event-exists')
+      throw conflict(`eventId '${decision.eventId}' was already used`, 'E_EVENT_EXISTS');
+    if (result === 'session-closed') {
+      throw conflict(
+        `session '${body.sessionId}' has ended or belongs to another user: start a new sessionId`,
+        'E_SESSION_CLOSED',
+      );
+    }
+    return reply.code(201).send({
+      eventId: decision.eventId,
+      sessionId: body.sessionId,
+      step: result,
+      actionId: decision.chosenId,
+      probability: decision.propensity,
+      ranking: decision.ranking,
+      modelVersion: decision.modelVersion,
+      ...(body.explain ? { values: decision.scores } : {}),
+    });
+  });
+
+  api.get<{ Params: { eventId: string } }>('/decisions/:eventId', async (request) => {
+    const decision = await store.get(request.params.eventId);
+    if (!decision) throw notFound(`no decision '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    return decision;
+  });
+
+  api.post<{ Params: { eventId: string } }>('/decisions/:eventId/reward', async (request, reply) => {
+    const { value } = parseBody(rewardSchema, request.body);
+    if (!(await store.reward(request.params.eventId, value))) {
+      throw notFound(`no decision '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+
+  api.post<{ Params: { eventId: string } }>('/decisions/:eventId/activate', async (request, reply) => {
+    if (!(await store.activate(request.params.eventId))) {
+      throw notFound(`no decision '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+
+  api.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
+    const decisions = await store.session(request.params.sessionId);
+    if (decisions.length === 0)
+      throw notFound(`no session '${request.params.sessionId}'`, 'E_SESSION_NOT_FOUND');
+    return { sessionId: request.params.sessionId, decisions };
+  });
+
+  api.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/end', async (request, reply) => {
+    const { reward } = parseBody(endSchema, request.body);
+    const steps = await store.endSession(request.params.sessionId, reward);
+    if (steps === null) {
+      throw notFound(`no open session '${request.params.sessionId}'`, 'E_SESSION_NOT_FOUND');
+    }
+    return reply.code(200).send({ sessionId: request.params.sessionId, steps });
+  });
+
+  api.delete<{ Params: { userId: string } }>('/users/:userId', async (request) => {
+    const deleted = await store.eraseUser(state.pseudonym(request.params.userId));
+    return { erased: deleted };
+  });
+
+  api.get('/models', async () => ({ live: state.live.version, models: await models.list() }));
+  api.get<{ Params: { version: string } }>('/models/:version', async (request) => {
+    const version = positiveInt(request.params.version, 'version');
+    const model = await models.get(version);
+    if (!model) throw notFound(`no model version ${version}`, 'E_MODEL_NOT_FOUND');
+    const { payload, ...rest } = model;
+    return { ...rest, bytes: payload.length };
+  });
+  api.post<{ Params: { version: string } }>('/models/:version/promote', async (request) => {
+    const version = positiveInt(request.params.version, 'version');
+    const model = await models.promote(version);
+    if (!model) throw notFound(`no model version ${version}`, 'E_MODEL_NOT_FOUND');
+    await state.loadLive();
+    return model;
+  });
+  api.post('/models/rollback', async () => {
+    const model = await models.rollback();
+    if (!model) throw conflict('no earlier live model to roll back to', 'E_NO_PREVIOUS_MODEL');
+    await state.loadLive();
+    return model;
+  });
+  /** Run a learner round now (the background learner also runs every modelExportFrequency). */
+  api.post('/models/train', async (_request, reply) => {
+    const result = await state.learner.runOnce();
+    return reply.code(result.status === 'busy' ? 409 : 200).send(result);
+  });
+
+  api.get('/configurations/learner', async () => state.learnerConfig);
+  api.put('/configurations/learner', async (request) => {
+    await state.setLearner(parseBody(learnerConfigSchema, request.body));
+    return state.learnerConfig;
+  });
+}

@@ -1,0 +1,151 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
+import { HashedLinearModel } from '../hashed-linear-model.ts';
+import { DEFAULT_POLICY, policySchema } from '../learning-settings.ts';
+import { serviceConfigSchema } from '../service-config.ts';
+import type { ServiceState } from '../service-state.ts';
+
+export const featureObjects = z.array(z.record(z.string(), z.unknown())).max(1_000);
+
+export const eventIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\w.:-]+$/, 'eventId may hold letters, digits and . _ : - only');
+
+export const actionsSchema = z
+  .array(z.object({ id: z.string().min(1).max(256), features: featureObjects.nullish() }))
+  .min(1, 'at least one action is needed')
+  .max(50, 'at most 50 actions per request');
+
+const rankSchema = z.object({
+  contextFeatures: featureObjects.nullish(),
+  actions: actionsSchema,
+  excludedActions: z.array(z.string()).max(50).nullish(),
+  eventId: eventIdSchema.nullish(),
+  deferActivation: z.boolean().nullish(),
+});
+
+export const rewardSchema = z.object({ value: z.number().finite().min(-1e6).max(1e6) });
+
+/** Azure Personalizer v1.0's surface (rank, events, configurations, model, logs) over the service state. */
+export async function personalizerRoutes(api: FastifyInstance, state: ServiceState): Promise<void> {
+  const { store, models } = state;
+
+  api.post('/rank', async (request, reply) => {
+    const body = parseBody(rankSchema, request.body);
+    const context = body.contextFeatures ?? [];
+    const actions = body.actions.map((a) => ({ id: a.id, features: a.features ?? [] }));
+    const decision = state.decide({
+      context,
+      actions,
+      excluded: body.excludedActions ?? [],
+      eventId: body.eventId,
+    });
+    const inserted = await store.insert({
+      eventId: decision.eventId,
+      context,
+      actions,
+      excluded: body.excludedActions ?? [],
+      ranking: decision.ranking,
+      rewardActionId: decision.chosenId,
+      propensity: decision.propensity,
+      modelVersion: decision.modelVersion,
+      deferred: body.deferActivation === true,
+    });
+    if (!inserted) throw conflict(`eventId '${decision.eventId}' was already used`, 'E_EVENT_EXISTS');
+    return reply
+      .code(201)
+      .send({ ranking: decision.ranking, eventId: decision.eventId, rewardActionId: decision.chosenId });
+  });
+
+  api.post<{ Params: { eventId: string } }>('/events/:eventId/reward', async (request, reply) => {
+    const { value } = parseBody(rewardSchema, request.body);
+    if (!(await store.reward(request.params.eventId, value))) {
+      throw notFound(`no event '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+
+  api.post<{ Params: { eventId: string } }>('/events/:eventId/activate', async (request, reply) => {
+    if (!(await store.activate(request.params.eventId))) {
+      throw notFound(`no event '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+
+  api.get('/configurations/service', async () => state.service);
+  api.put('/configurations/service', async (request) =>
+    state.setService(parseBody(serviceConfigSchema, request.body)),
+  );
+
+  api.get('/configurations/policy', async () => state.policy);
+  api.put('/configurations/policy', async (request) => {
+    await state.setPolicy(parseBody(policySchema, request.body));
+    return state.policy;
+  });
+  api.delete('/configurations/policy', async () => {
+    await state.setPolicy(DEFAULT_POLICY);
+    return state.policy;
+  });
+
+  // The model: export (the live model's bytes), import (becomes live), reset (a blank live model).
+  api.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  api.get('/model', async (_request, reply) => {
+    const live = await models.live();
+    if (!live) throw notFound('no live model', 'E_NO_MODEL');
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-disposition', `attachment; filename="nextbest-model-v${live.version}.bin"`)
+      .send(Buffer.from(live.payload));
+  });
+  api.put('/model', async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) {
+      throw badRequest('send the model file as application/octet-stream', 'E_MODEL_FORMAT');
+    }
+    const model = HashedLinearModel.fromBytes(request.body);
+    await replaceLive(state, model, 'import');
+    return reply.code(204).send();
+  });
+  api.delete('/model', async (_request, reply) => {
+    await replaceLive(
+      state,
+      new HashedLinearModel(state.learning.bits, state.learning.learningRate),
+      'reset',
+    );
+    return reply.code(204).send();
+  });
+  api.get('/model/properties', async () => ({
+    creationTime: state.live.createdAt.toISOString(),
+    lastModifiedTime: state.live.modifiedAt.toISOString(),
+  }));
+
+  api.get('/logs/properties', async () => {
+    const { from, to, ...counts } = await store.count();
+    return { dateRange: from && to ? { from: from.toISOString(), to: to.toISOString() } : null, ...counts };
+  });
+  api.delete('/logs', async (_request, reply) => {
+    await store.deleteAll();
+    return reply.code(204).send();
+  });
+}
+
+/**
+ * An imported or reset model becomes live at once. It learns only from decisions made from now on: what
+ * it learned before is unknown (import) or meant to be forgotten (reset).
+ */
+async function replaceLive(state: ServiceState, model: HashedLinearModel, source: 'import' | 'reset') {
+  const [{ seq }] = await state.sql.query<{ seq: string | null }>('select max(seq) as seq from decisions');
+  await state.models.add({
+    parent: state.live.version,
+    state: 'live',
+    source,
+    trainedThrough: Number(seq ?? 0),
+    trainedEvents: 0,
+    payload: model.toBytes(),
+  });
+  await state.loadLive();
+}

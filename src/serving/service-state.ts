@@ -1,0 +1,190 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { DecisionStore } from '../store/decision-store.ts';
+import { ModelStore } from '../store/model-store.ts';
+import type { Sql } from '../store/sql.ts';
+import { badRequest } from './errors.ts';
+import { epsilonGreedyRanking, HashedLinearModel, scoreActions } from './hashed-linear-model.ts';
+import { Learner } from './learner.ts';
+import {
+  DEFAULT_LEARNER_CONFIG,
+  DEFAULT_POLICY,
+  type LearnerConfig,
+  type LearningArguments,
+  type PolicyConfig,
+  parseLearningArguments,
+} from './learning-settings.ts';
+import { DEFAULT_SERVICE_CONFIG, type ServiceConfig } from './service-config.ts';
+
+export interface DecisionInput {
+  context: unknown[];
+  actions: Array<{ id: string; features: unknown[] }>;
+  excluded: string[];
+  eventId?: string | null;
+}
+
+export interface Decision {
+  eventId: string;
+  ranking: Array<{ id: string; probability: number }>;
+  chosenId: string;
+  propensity: number;
+  modelVersion: number;
+  /** Model scores of the eligible actions, by id. */
+  scores: Record<string, number>;
+}
+
+/**
+ * Everything one server process holds: the settings (persisted in the store), the live model it serves,
+ * the learner, and the keyed hash for user identifiers.
+ */
+export class ServiceState {
+  readonly store: DecisionStore;
+  readonly models: ModelStore;
+  readonly learner: Learner;
+  service: ServiceConfig = DEFAULT_SERVICE_CONFIG;
+  learnerConfig: LearnerConfig = DEFAULT_LEARNER_CONFIG;
+  policy: PolicyConfig = DEFAULT_POLICY;
+  learning: LearningArguments = parseLearningArguments(DEFAULT_POLICY.arguments);
+  live: { version: number; model: HashedLinearModel; modifiedAt: Date; createdAt: Date } = {
+    version: 0,
+    model: new HashedLinearModel(),
+    modifiedAt: new Date(),
+    createdAt: new Date(),
+  };
+  private pseudonymKey: Buffer = Buffer.alloc(0);
+  private stopListening: (() => Promise<void>) | null = null;
+
+  constructor(readonly sql: Sql) {
+    this.store = new DecisionStore(sql);
+    this.models = new ModelStore(sql);
+    this.learner = new Learner({
+      sql,
+      store: this.store,
+      models: this.models,
+      service: () => this.service,
+      learner: () => this.learnerConfig,
+      learning: () => this.learning,
+      onPromoted: () => this.loadLive(),
+      switchToOnline: async () => {
+        await this.setService({ ...this.service, learningMode: 'Online' });
+      },
+    });
+  }
+
+  /** Load settings and the live model (creating version 1 on a new store); follow promotions by others. */
+  async start(options: { pseudonymKey?: string }): Promise<void> {
+    this.service = {
+      ...DEFAULT_SERVICE_CONFIG,
+      ...((await this.store.getSetting<ServiceConfig>('service')) ?? {}),
+    };
+    this.learnerConfig = {
+      ...DEFAULT_LEARNER_CONFIG,
+      ...((await this.store.getSetting<LearnerConfig>('learner')) ?? {}),
+    };
+    this.policy = (await this.store.getSetting<PolicyConfig>('policy')) ?? DEFAULT_POLICY;
+    this.learning = parseLearningArguments(this.policy.arguments);
+    if (options.pseudonymKey) {
+      this.pseudonymKey = Buffer.from(options.pseudonymKey);
+    } else {
+      // No key given: one is made once and kept in the store, so the same user maps to the same key.
+      let stored = await this.store.getSetting<string>('pseudonym-key');
+      if (!stored) {
+        await this.sql.query(
+          `insert into settings (key, value) values ('pseudonym-key', $1) on conflict (key) do nothing`,
+          [JSON.stringify(randomBytes(32).toString('hex'))],
+        );
+        stored = await this.store.getSetting<string>('pseudonym-key');
+      }
+      this.pseudonymKey = Buffer.from(stored as string);
+    }
+    await this.models.ensureLive(() =>
+      new HashedLinearModel(this.learning.bits, this.learning.learningRate).toBytes(),
+    );
+    await this.loadLive();
+    this.stopListening = await this.sql.listen('nextbest_models', () => {
+      this.loadLive().catch(() => {});
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopListening?.();
+  }
+
+  /** Load the live model from the store (after a promotion here or in another replica). */
+  async loadLive(): Promise<void> {
+    const live = await this.models.live();
+    if (!live || live.version === this.live.version) return;
+    this.live = {
+      version: live.version,
+      model: HashedLinearModel.fromBytes(live.payload),
+      createdAt: live.createdAt,
+      modifiedAt: live.promotedAt ?? live.createdAt,
+    };
+  }
+
+  async setService(config: ServiceConfig): Promise<ServiceConfig> {
+    this.service = { ...config, lastConfigurationEditDate: new Date().toISOString() };
+    await this.store.putSetting('service', this.service);
+    return this.service;
+  }
+
+  async setLearner(config: LearnerConfig): Promise<void> {
+    this.learnerConfig = config;
+    await this.store.putSetting('learner', config);
+  }
+
+  async setPolicy(policy: PolicyConfig): Promise<void> {
+    const learning = parseLearningArguments(policy.arguments);
+    this.policy = policy;
+    this.learning = learning;
+    await this.store.putSetting('policy', policy);
+  }
+
+  /** A user identifier as stored: HMAC-SHA256 under the service's pseudonym key. */
+  pseudonym(userId: string): string {
+    return createHmac('sha256', this.pseudonymKey).update(userId).digest('hex').slice(0, 40);
+  }
+
+  /**
+   * Rank the actions: Online explores ε-greedily over the live model's scores (seeded by the eventId);
+   * Apprentice and LoggingOnly serve the application's own choice, its first eligible action.
+   */
+  decide(input: DecisionInput): Decision {
+    const ids = input.actions.map((a) => a.id);
+    if (new Set(ids).size !== ids.length) {
+      throw badRequest('actions: every action id must be unique', 'E_DUPLICATE_ACTION');
+    }
+    const excluded = new Set(input.excluded);
+    for (const id of excluded) {
+      if (!ids.includes(id))
+        throw badRequest(`excluded: '${id}' is not among the actions`, 'E_UNKNOWN_ACTION');
+    }
+    const { model, version } = this.live;
+    const { eligible, scores } = scoreActions(model, input.context, input.actions, excluded);
+    if (eligible.length === 0)
+      throw badRequest('every action is excluded: nothing to rank', 'E_ALL_EXCLUDED');
+    const eventId = input.eventId ?? randomUUID().replaceAll('-', '');
+    let chosen = 0;
+    let probabilities: number[] = eligible.map((_, i) => (i === 0 ? 1 : 0));
+    let order = eligible.map((_, i) => i);
+    if (this.service.learningMode === 'Online') {
+      ({ chosen, probabilities, order } = epsilonGreedyRanking(
+        eligible.map((i) => ids[i]),
+        scores,
+        this.service.explorationPercentage,
+        eventId,
+      ));
+    }
+    const ranking = [
+      ...order.map((k) => ({ id: ids[eligible[k]], probability: probabilities[k] })),
+      ...input.actions.filter((a) => excluded.has(a.id)).map((a) => ({ id: a.id, probability: 0 })),
+    ];
+    return {
+      eventId,
+      ranking,
+      chosenId: ids[eligible[chosen]],
+      propensity: probabilities[chosen],
+      modelVersion: version,
+      scores: Object.fromEntries(eligible.map((i, k) => [ids[i], scores[k]])),
+    };
+  }
+}
