@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { DecisionStore } from '../store/decision-store.ts';
-import { ModelStore } from '../store/model-store.ts';
+import { DecisionStore, SETTINGS_CHANNEL } from '../store/decision-store.ts';
+import { MODEL_CHANNEL, ModelStore } from '../store/model-store.ts';
 import type { Sql } from '../store/sql.ts';
 import { badRequest } from './errors.ts';
 import { epsilonGreedyRanking, HashedLinearModel, scoreActions } from './hashed-linear-model.ts';
@@ -51,7 +51,7 @@ export class ServiceState {
     createdAt: new Date(),
   };
   private pseudonymKey: Buffer = Buffer.alloc(0);
-  private stopListening: (() => Promise<void>) | null = null;
+  private readonly listeners: Array<() => Promise<void>> = [];
 
   constructor(readonly sql: Sql) {
     this.store = new DecisionStore(sql);
@@ -100,13 +100,32 @@ export class ServiceState {
       new HashedLinearModel(this.learning.bits, this.learning.learningRate).toBytes(),
     );
     await this.loadLive();
-    this.stopListening = await this.sql.listen('nextbest_models', () => {
-      this.loadLive().catch(() => {});
-    });
+    this.listeners.push(
+      await this.sql.listen(MODEL_CHANNEL, () => {
+        this.loadLive().catch(() => {});
+      }),
+      await this.sql.listen(SETTINGS_CHANNEL, () => {
+        this.loadSettings().catch(() => {});
+      }),
+    );
   }
 
   async stop(): Promise<void> {
-    await this.stopListening?.();
+    for (const stop of this.listeners) await stop();
+  }
+
+  /** Read the settings from the store (at start, and when a replica announces a change). */
+  async loadSettings(): Promise<void> {
+    this.service = {
+      ...DEFAULT_SERVICE_CONFIG,
+      ...((await this.store.getSetting<ServiceConfig>('service')) ?? {}),
+    };
+    this.learnerConfig = {
+      ...DEFAULT_LEARNER_CONFIG,
+      ...((await this.store.getSetting<LearnerConfig>('learner')) ?? {}),
+    };
+    this.policy = (await this.store.getSetting<PolicyConfig>('policy')) ?? DEFAULT_POLICY;
+    this.learning = parseLearningArguments(this.policy.arguments);
   }
 
   /** Load the live model from the store (after a promotion here or in another replica). */

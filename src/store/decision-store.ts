@@ -111,6 +111,9 @@ export function aggregateReward(
   return aggregation === 'earliest' ? values[0] : values.reduce((a, b) => a + b, 0);
 }
 
+/** The channel a settings change is announced on. */
+export const SETTINGS_CHANNEL = 'nextbest_settings';
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string })?.code === '23505';
 }
@@ -376,11 +379,15 @@ export class DecisionStore {
     return rows.length === 1 ? rows[0].value : null;
   }
 
+  /** Store a setting and tell every replica (NOTIFY on SETTINGS_CHANNEL with the key). */
   async putSetting(key: string, value: unknown): Promise<void> {
-    await this.sql.query(
-      `insert into settings (key, value) values ($1, $2)
-       on conflict (key) do update set value = excluded.value, updated_at = now()`,
-      [key, JSON.stringify(value)],
-    );
+    await this.sql.transaction(async (tx) => {
+      await tx.query(
+        `insert into settings (key, value) values ($1, $2)
+         on conflict (key) do update set value = excluded.value, updated_at = now()`,
+        [key, JSON.stringify(value)],
+      );
+      await tx.query(`select pg_notify('${SETTINGS_CHANNEL}', $1)`, [key]);
+    });
   }
 }
