@@ -3,6 +3,7 @@ import { EngineError } from '../core/engine-error.ts';
 import { listEnvironments } from '../environments/registry.ts';
 import { runDemo } from './commands/demo.ts';
 import { runExperimentCommand } from './commands/experiment.ts';
+import { runModels } from './commands/models.ts';
 import { runOpe } from './commands/ope.ts';
 import { runMigrate, runServe } from './commands/serve.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
@@ -17,8 +18,9 @@ Commands:
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
   ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
-  serve        the decision service (Personalizer v1.0 API) over embedded PGlite or PostgreSQL
+  serve        the decision service (Personalizer v1.0 and session APIs, background learner)
   migrate      bring the decision store's schema up to date
+  models       a running service's model versions: list, promote, rollback, train
   envs         list environments
   algorithms   list algorithms
 `;
@@ -46,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       return runServe(rest);
     case 'migrate':
       return runMigrate(rest);
+    case 'models':
+      return runModels(rest);
     case 'envs':
       console.log(
         rest.includes('--json') ? JSON.stringify(listEnvironments()) : listEnvironments().join('\n'),

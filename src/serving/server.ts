@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EngineError } from '../core/engine-error.ts';
 import { migrate } from '../store/migrations.ts';
@@ -20,6 +21,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Run the background learner every modelExportFrequency (default true; tests drive it by hand). */
   learn?: boolean;
+  /** Requests per minute one client address may make (default 60,000); 0 turns the limit off. */
+  rateLimitPerMinute?: number;
   /** Called after every background learner round. */
   onLearnerRound?: (result: RoundResult | Error) => void;
   logger?: boolean;
@@ -63,6 +66,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1 << 20 });
   app.decorate('nextbest', state);
   installErrorHandlers(app);
+  const perMinute = options.rateLimitPerMinute ?? 60_000;
+  if (perMinute > 0) {
+    // Before the key check, so that a flood of bad keys is limited too.
+    await app.register(rateLimit, {
+      max: perMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(
+          new Error(
+            `more than ${context.max} requests a minute from this address: retry after ${context.after}`,
+          ),
+          { statusCode: 429, code: 'E_RATE_LIMITED' },
+        ),
+    });
+  }
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.url === '/health') return;
@@ -81,13 +99,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(async (api) => personalizerRoutes(api, state), { prefix: '/personalizer/v1.0' });
   await app.register(async (api) => nativeRoutes(api, state), { prefix: '/v1' });
 
+  // The learner's clock: checked every second, so a changed modelExportFrequency applies at once.
   let timer: NodeJS.Timeout | undefined;
   let closing = false;
   if (options.learn !== false) {
-    const schedule = () => {
-      if (closing) return;
-      const every = Math.max(1000, parseDuration(state.service.modelExportFrequency) ?? 300_000);
-      timer = setTimeout(async () => {
+    let lastRound = Date.now();
+    const tick = async () => {
+      const every = parseDuration(state.service.modelExportFrequency) ?? 300_000;
+      if (Date.now() - lastRound >= every) {
+        lastRound = Date.now();
         try {
           const result = await state.learner.runOnce();
           options.onLearnerRound?.(result);
@@ -98,11 +118,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           app.log.error(error);
           options.onLearnerRound?.(error as Error);
         }
-        schedule();
-      }, every);
-      timer.unref();
+        lastRound = Date.now();
+      }
+      if (!closing) {
+        timer = setTimeout(tick, 1000);
+        timer.unref();
+      }
     };
-    schedule();
+    timer = setTimeout(tick, 1000);
+    timer.unref();
   }
   app.addHook('onClose', async () => {
     closing = true;

@@ -352,3 +352,22 @@ describe('two replicas on one PostgreSQL', () => {
     }
   });
 });
+
+describe('rate limiting', () => {
+  test('past the per-minute limit a client gets 429 in the service’s error shape', async () => {
+    const sql = await openPglite('memory://');
+    const app = await buildServer({ sql, apiKey: KEY, learn: false, rateLimitPerMinute: 5 });
+    const statuses: number[] = [];
+    let last: { error: { code: string; innerError: { code: string } } } | null = null;
+    for (let i = 0; i < 7; i++) {
+      const r = await call(app, 'GET', '/health');
+      statuses.push(r.status);
+      last = r.body;
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    assert.equal(last?.error.code, 'TooManyRequests');
+    assert.equal(last?.error.innerError.code, 'E_RATE_LIMITED');
+    await app.close();
+    await sql.close();
+  });
+});

@@ -6,11 +6,18 @@ import { openPglite, openPostgres, type Sql } from '../../store/sql.ts';
 import { intFlag, parseFlags } from '../args.ts';
 
 export const serveHelp = `nextbest serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.nextbest] [--database-url postgres://...]
+              [--rate-limit 60000] [--no-learn]
 
-The decision service: Azure Personalizer v1.0 (rank, reward, activate, configurations/service,
-logs/properties) under /personalizer/v1.0/, and /health. The API key comes from NEXTBEST_API_KEY (at
-least 8 characters), sent as Ocp-Apim-Subscription-Key or Authorization: Bearer. Data goes to embedded
-PostgreSQL (PGlite) in --data-dir, or to PostgreSQL when --database-url or DATABASE_URL is set.
+The decision service: Azure Personalizer v1.0 (rank, events, configurations, model, logs) under
+/personalizer/v1.0/, the native session API, models and learner under /v1/, and /health.
+  NEXTBEST_API_KEY        the API key (at least 8 characters), sent as Ocp-Apim-Subscription-Key or
+                          Authorization: Bearer
+  NEXTBEST_PSEUDONYM_KEY  key of the keyed hash user ids are stored under (default: one made once and
+                          kept in the store)
+Data goes to embedded PostgreSQL (PGlite) in --data-dir, or to PostgreSQL when --database-url or
+DATABASE_URL is set; several replicas may share one PostgreSQL. The background learner runs every
+modelExportFrequency (--no-learn: this replica only serves). --rate-limit: requests a minute per client
+address (0: no limit).
 
 nextbest migrate [--data-dir ./.nextbest] [--database-url ...]   bring the schema up to date and exit`;
 
@@ -45,7 +52,13 @@ export async function runMigrate(argv: string[]): Promise<number> {
 }
 
 export async function runServe(argv: string[]): Promise<number> {
-  const f = parseFlags('serve', argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
+  const f = parseFlags('serve', argv, {
+    ...storeFlags,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'rate-limit': { type: 'string' },
+    'no-learn': { type: 'boolean', default: false },
+  });
   if (f.help) {
     console.log(serveHelp);
     return 0;
@@ -62,9 +75,28 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const port = intFlag('port', f.port, 8080, 0);
   const sql = await openStore(f);
-  const app = await buildServer({ sql, apiKey, logger: false });
+  const app = await buildServer({
+    sql,
+    apiKey,
+    pseudonymKey: process.env.NEXTBEST_PSEUDONYM_KEY,
+    rateLimitPerMinute: intFlag('rate-limit', f['rate-limit'], 60_000, 0),
+    learn: !f['no-learn'],
+    logger: false,
+    onLearnerRound: (round) => {
+      const at = new Date().toISOString();
+      if (round instanceof Error) console.error(`${at} learner failed: ${round.message}`);
+      else if (round.status === 'trained') {
+        const e = round.evaluation;
+        console.log(
+          `${at} learner: version ${round.model.version} ${e.promoted ? 'promoted' : 'kept as candidate'} (${e.reason}; ${e.holdout.decisions} held-out decisions)`,
+        );
+      }
+    },
+  });
   const address = await app.listen({ port, host: f.host ?? '127.0.0.1' });
-  console.log(`nextbest serving on ${address} (Personalizer API at ${address}/personalizer/v1.0/)`);
+  console.log(
+    `nextbest serving on ${address}: Personalizer API at ${address}/personalizer/v1.0/, sessions at ${address}/v1/ (live model version ${app.nextbest.live.version})`,
+  );
   const stop = async () => {
     await app.close();
     await sql.close();
