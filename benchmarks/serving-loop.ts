@@ -36,7 +36,19 @@ const ENV = { candidates: 10, clickbaitFraction: 0.2, boredom: true };
 async function startServer(port: number, dataDir: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data-dir', dataDir, '--rate-limit', '0'],
+    [
+      '--experimental-wasm-relaxed-simd',
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--rate-limit',
+      '0',
+    ],
     { env: { ...process.env, NEXTBEST_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {
@@ -52,7 +64,10 @@ function client(port: number) {
   return async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,
-      headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -71,17 +86,39 @@ function context(observation: Float32Array, categories: number) {
       bought: Array.from(observation.subarray(c, 2 * c), round),
       last: Array.from(observation.subarray(2 * c, 3 * c)).indexOf(1),
     },
-    { event: Array.from(observation.subarray(3 * c, 3 * c + 5)).indexOf(1), t: round(observation[3 * c + 5]) },
-    { returning: observation[3 * c + 6], tier: round(observation[3 * c + 7]), visits: round(observation[3 * c + 8]) },
+    {
+      event: Array.from(observation.subarray(3 * c, 3 * c + 5)).indexOf(1),
+      t: round(observation[3 * c + 5]),
+    },
+    {
+      returning: observation[3 * c + 6],
+      tier: round(observation[3 * c + 7]),
+      visits: round(observation[3 * c + 8]),
+    },
   ];
 }
 
-function candidates(env: EcommerceEnvironment, features: Float32Array[], mask: Uint8Array, categories: number) {
+function candidates(
+  env: EcommerceEnvironment,
+  features: Float32Array[],
+  mask: Uint8Array,
+  categories: number,
+) {
   const items = env.actionItems();
   const out: Array<{ id: string; features: unknown[] }> = [];
   features.forEach((f, k) => {
     if (!mask[k]) return;
-    const names = ['price', 'rating', 'popularity', 'margin', 'browsedCategory', 'boughtCategory', 'exposure', 'shown', 'priceForTier'];
+    const names = [
+      'price',
+      'rating',
+      'popularity',
+      'margin',
+      'browsedCategory',
+      'boughtCategory',
+      'exposure',
+      'shown',
+      'priceForTier',
+    ];
     const item: Record<string, number | string> = { category: `c${f.subarray(0, categories).indexOf(1)}` };
     names.forEach((name, j) => {
       item[name] = Math.round(f[categories + j] * 1000) / 1000;
@@ -106,7 +143,12 @@ async function runSessions(
     const sessionId = `${prefix}-${s}`;
     let total = 0;
     for (;;) {
-      const offered = candidates(env, info.actionFeatures as Float32Array[], info.actionMask as Uint8Array, categories);
+      const offered = candidates(
+        env,
+        info.actionFeatures as Float32Array[],
+        info.actionMask as Uint8Array,
+        categories,
+      );
       const decision = await call('POST', '/v1/decisions', {
         sessionId,
         userId: `shopper-${seedBase + s}`,
@@ -116,7 +158,8 @@ async function runSessions(
       const k = Array.from(env.actionItems()).findIndex((item) => `item-${item}` === decision.actionId);
       const step = env.step(k);
       total += step.reward;
-      if (step.reward !== 0) await call('POST', `/v1/decisions/${decision.eventId}/reward`, { value: step.reward });
+      if (step.reward !== 0)
+        await call('POST', `/v1/decisions/${decision.eventId}/reward`, { value: step.reward });
       if (step.terminated || step.truncated) break;
       observation = step.observation;
       info = step.info;
@@ -163,17 +206,30 @@ for (let seed = 0; seed < SEEDS; seed++) {
     const env = new EcommerceEnvironment({ ...ENV, seed });
     const blockMeans: number[] = [];
     for (let b = 0; b < BLOCKS; b++) {
-      const returns = await runSessions(call, env, SESSIONS, `train-${b}`, 1_000_000 * (seed + 1) + b * SESSIONS);
+      const returns = await runSessions(
+        call,
+        env,
+        SESSIONS,
+        `train-${b}`,
+        1_000_000 * (seed + 1) + b * SESSIONS,
+      );
       blockMeans.push(mean(returns));
       const { live, models } = await call('GET', '/v1/models');
-      console.log(`seed ${seed} block ${b}: mean return ${mean(returns).toFixed(3)}, live model v${live} of ${models.length}`);
+      console.log(
+        `seed ${seed} block ${b}: mean return ${mean(returns).toFixed(3)}, live model v${live} of ${models.length}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 5000)); // the learner's last round
     const { live, models } = await call('GET', '/v1/models');
-    const promoted = models.filter((m: { promotedAt: string | null; source: string }) => m.promotedAt && m.source === 'learner');
+    const promoted = models.filter(
+      (m: { promotedAt: string | null; source: string }) => m.promotedAt && m.source === 'learner',
+    );
     // True online value of each policy, on the same fresh shop and shoppers, exploration off; the learner
     // keeps training on this traffic but promotes nothing by itself now.
-    await call('PUT', '/v1/configurations/learner', { ...(await call('GET', '/v1/configurations/learner')), promotion: 'manual' });
+    await call('PUT', '/v1/configurations/learner', {
+      ...(await call('GET', '/v1/configurations/learner')),
+      promotion: 'manual',
+    });
     let measured = 0;
     const measure = async (version: number | 'random') => {
       const cfg = await call('GET', '/personalizer/v1.0/configurations/service');
@@ -184,7 +240,9 @@ for (let seed = 0; seed < SEEDS; seed++) {
       });
       await call('POST', `/v1/models/${version === 'random' ? 1 : version}/promote`);
       const fresh = new EcommerceEnvironment({ ...ENV, seed });
-      return mean(await runSessions(call, fresh, EVALUATION, `eval-${measured++}`, 7_000_000 + seed * EVALUATION));
+      return mean(
+        await runSessions(call, fresh, EVALUATION, `eval-${measured++}`, 7_000_000 + seed * EVALUATION),
+      );
     };
     rows.final.push(await measure(live));
     rows.newest.push(await measure(models[0].version));
@@ -205,7 +263,9 @@ for (let seed = 0; seed < SEEDS; seed++) {
 const line = (name: string, xs: number[]) => `| ${name} | ${formatMeanCi(summarize(xs), 3)} |`;
 const d = welchDifference(rows.final, rows.initial);
 const dn = welchDifference(rows.newest, rows.initial);
-console.log(`\n${SEEDS} seeds, ${BLOCKS} blocks × ${SESSIONS} sessions of training traffic, ${EVALUATION} evaluation sessions per policy, ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
+console.log(
+  `\n${SEEDS} seeds, ${BLOCKS} blocks × ${SESSIONS} sessions of training traffic, ${EVALUATION} evaluation sessions per policy, ${((Date.now() - start) / 1000).toFixed(0)} s\n`,
+);
 console.log('| measure | mean ± 95% CI |\n|---|---:|');
 for (const [name, xs] of [
   ['training traffic, first block (return per session)', rows.firstBlock],
@@ -218,5 +278,9 @@ for (const [name, xs] of [
 ] as const) {
   console.log(line(name, xs as number[]));
 }
-console.log(`\nfinal live − first: ${d.difference.toFixed(3)} [${d.lower.toFixed(3)}, ${d.upper.toFixed(3)}]`);
-console.log(`newest candidate − first: ${dn.difference.toFixed(3)} [${dn.lower.toFixed(3)}, ${dn.upper.toFixed(3)}]`);
+console.log(
+  `\nfinal live − first: ${d.difference.toFixed(3)} [${d.lower.toFixed(3)}, ${d.upper.toFixed(3)}]`,
+);
+console.log(
+  `newest candidate − first: ${dn.difference.toFixed(3)} [${dn.lower.toFixed(3)}, ${dn.upper.toFixed(3)}]`,
+);

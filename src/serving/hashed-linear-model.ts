@@ -23,27 +23,50 @@ export interface SparseFeatures {
   values: Float32Array;
 }
 
+/** Most nesting levels and named features one feature list may have (each action's crosses the context's). */
+export const FEATURE_LIMITS = { depth: 16, features: 1_000 } as const;
+
 /**
  * Personalizer-style features (an array of objects, nested freely) flattened to named features:
  * a string becomes `path=value` with value 1, a number `path` with its value, a boolean `path=true|false`.
+ * More than FEATURE_LIMITS.depth levels or FEATURE_LIMITS.features features is a coded 400.
  */
 export function flattenFeatures(
   features: unknown,
   prefix = '',
   out: Map<string, number> = new Map(),
+  depth = 0,
 ): Map<string, number> {
+  if (depth > FEATURE_LIMITS.depth) {
+    throw new EngineError(
+      'E_FEATURES_TOO_DEEP',
+      `features nest deeper than ${FEATURE_LIMITS.depth} levels at '${prefix}'`,
+      {
+        hint: 'flatten the feature objects',
+      },
+    );
+  }
   if (Array.isArray(features)) {
     for (let i = 0; i < features.length; i++) {
-      flattenFeatures(features[i], prefix === '' ? '' : `${prefix}[${i}]`, out);
+      flattenFeatures(features[i], prefix === '' ? '' : `${prefix}[${i}]`, out, depth + 1);
     }
   } else if (features !== null && typeof features === 'object') {
     for (const [key, value] of Object.entries(features as Record<string, unknown>)) {
-      flattenFeatures(value, prefix === '' ? key : `${prefix}.${key}`, out);
+      flattenFeatures(value, prefix === '' ? key : `${prefix}.${key}`, out, depth + 1);
     }
   } else if (typeof features === 'number' && Number.isFinite(features)) {
     out.set(prefix, (out.get(prefix) ?? 0) + features);
   } else if (typeof features === 'string' || typeof features === 'boolean') {
     out.set(`${prefix}=${features}`, 1);
+  }
+  if (out.size > FEATURE_LIMITS.features) {
+    throw new EngineError(
+      'E_TOO_MANY_FEATURES',
+      `more than ${FEATURE_LIMITS.features} features in one feature list`,
+      {
+        hint: 'send fewer features per context and per action (long lists are better as an embedding)',
+      },
+    );
   }
   return out;
 }

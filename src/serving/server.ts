@@ -63,7 +63,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await state.start({ pseudonymKey: options.pseudonymKey });
   const key = digest(options.apiKey);
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1 << 20 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1 << 20,
+    maxParamLength: 300,
+    // Errors the router raises before any handler (a bad URL, too long a parameter) keep the error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void (reply as FastifyReply).code(status).send({
+        error: {
+          code: status === 414 ? 'UriTooLong' : 'BadRequest',
+          message: error.message,
+          innerError: { code: (error as { code?: string }).code ?? 'E_BAD_REQUEST' },
+        },
+      });
+    },
+  });
   app.decorate('nextbest', state);
   installErrorHandlers(app);
   const perMinute = options.rateLimitPerMinute ?? 60_000;
