@@ -66,7 +66,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1 << 20,
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     // Errors the router raises before any handler (a bad URL, too long a parameter) keep the error shape.
     frameworkErrors: (error, _request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400;

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { EngineError } from '../core/engine-error.ts';
 
 /**
  * The few things the store needs from a SQL database, over two drivers that speak the same SQL:
@@ -57,7 +58,13 @@ export async function openPostgres(
 ): Promise<Sql> {
   const { schema } = options;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
-    throw new Error(`schema name '${schema}' must be lower-case letters, digits and _`);
+    throw new EngineError(
+      'E_SCHEMA_NAME',
+      `schema name '${schema}' must be lower-case letters, digits and _`,
+      {
+        path: 'schema',
+      },
+    );
   }
   const pool = new pg.Pool({
     connectionString: url,

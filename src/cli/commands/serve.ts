@@ -6,7 +6,7 @@ import { openPglite, openPostgres, type Sql } from '../../store/sql.ts';
 import { intFlag, parseFlags } from '../args.ts';
 
 export const serveHelp = `nextbest serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.nextbest] [--database-url postgres://...]
-              [--rate-limit 60000] [--no-learn]
+              [--schema nextbest] [--rate-limit 60000] [--no-learn]
 
 The decision service: Azure Personalizer v1.0 (rank, events, configurations, model, logs) under
 /personalizer/v1.0/, the native session API, models and learner under /v1/, and /health.
@@ -15,15 +15,15 @@ The decision service: Azure Personalizer v1.0 (rank, events, configurations, mod
   NEXTBEST_PSEUDONYM_KEY  key of the keyed hash user ids are stored under (default: one made once and
                           kept in the store)
 Data goes to embedded PostgreSQL (PGlite) in --data-dir, or to PostgreSQL when --database-url or
-DATABASE_URL is set; several replicas may share one PostgreSQL. The background learner runs every
+DATABASE_URL is set (in --schema, default public); several replicas may share one PostgreSQL. The background learner runs every
 modelExportFrequency (--no-learn: this replica only serves). --rate-limit: requests a minute per client
 address (0: no limit).
 
 nextbest migrate [--data-dir ./.nextbest] [--database-url ...]   bring the schema up to date and exit`;
 
-async function openStore(f: { 'data-dir'?: string; 'database-url'?: string }): Promise<Sql> {
+async function openStore(f: { 'data-dir'?: string; 'database-url'?: string; schema?: string }): Promise<Sql> {
   const url = f['database-url'] ?? process.env.DATABASE_URL;
-  if (url) return openPostgres(url);
+  if (url) return openPostgres(url, f.schema ? { schema: f.schema } : {});
   const dir = f['data-dir'] ?? '.nextbest';
   mkdirSync(dir, { recursive: true });
   return openPglite(dir);
@@ -32,6 +32,7 @@ async function openStore(f: { 'data-dir'?: string; 'database-url'?: string }): P
 const storeFlags = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
+  schema: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
