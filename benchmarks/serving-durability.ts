@@ -5,42 +5,16 @@
  *
  *   node --experimental-wasm-relaxed-simd --import tsx benchmarks/serving-durability.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite, openPostgres, type Sql } from '../src/store/sql.ts';
+import { startServing, stopServing } from './serve-process.ts';
 
 const KEY = 'durability-key-0123';
 const POSTGRES = process.env.NEXTBEST_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const KILLS = 3;
 const CONCURRENCY = 16;
-
-function start(args: string[], port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--experimental-wasm-relaxed-simd',
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--port',
-      String(port),
-      '--rate-limit',
-      '0',
-      '--no-learn',
-      ...args,
-    ],
-    { env: { ...process.env, NEXTBEST_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('serving on')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
 
 async function run(name: string, args: string[], open: () => Promise<Sql>, port: number) {
   const acknowledged = new Map<string, number>(); // eventId → acknowledged rewards
@@ -82,19 +56,24 @@ async function run(name: string, args: string[], open: () => Promise<Sql>, port:
       }
     }
   };
-  let server = await start(args, port);
+  let server = await startServing(
+    ['src/cli/main.ts', 'serve', '--port', String(port), '--rate-limit', '0', '--no-learn', ...args],
+    KEY,
+  );
   const workers = Array.from({ length: CONCURRENCY }, (_, w) => worker(w));
   for (let k = 0; k < KILLS; k++) {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     server.kill('SIGKILL');
     await new Promise((resolve) => server.once('exit', resolve));
-    server = await start(args, port);
+    server = await startServing(
+      ['src/cli/main.ts', 'serve', '--port', String(port), '--rate-limit', '0', '--no-learn', ...args],
+      KEY,
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, 2000));
   stop = true;
   await Promise.all(workers);
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  await stopServing(server);
 
   const sql = await open();
   const rows = await sql.query<{ event_id: string; n: string }>(

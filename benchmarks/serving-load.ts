@@ -6,31 +6,18 @@
  *
  *   node --experimental-wasm-relaxed-simd --import tsx benchmarks/serving-load.ts [--duration 10]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { openPostgres } from '../src/store/sql.ts';
+import { startServing, stopServing } from './serve-process.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' } } });
 const DURATION = Number(values.duration);
 const KEY = 'load-key-0123456';
 const POSTGRES = process.env.NEXTBEST_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-function start(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', ...args], {
-    env: { ...process.env, NEXTBEST_API_KEY: KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('serving on')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
 
 const features = (prefix: string, n: number) => [
   Object.fromEntries(
@@ -62,16 +49,11 @@ async function load(url: string, rate?: number) {
   };
 }
 
-const stop = async (child: ChildProcess) => {
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-};
-
 const rows: string[] = [];
-const bare = await start(['benchmarks/peers/bare-fastify.ts', '18200']);
+const bare = await startServing(['benchmarks/peers/bare-fastify.ts', '18200'], KEY);
 const bareMax = await load('http://127.0.0.1:18200/rank');
 const bareFixed = await load('http://127.0.0.1:18200/rank', 1000);
-await stop(bare);
+await stopServing(bare);
 rows.push(
   `| bare Fastify, constant JSON | ${bareMax.rps.toFixed(0)} | 1.00 | ${bareMax.p50} / ${bareMax.p99} | ${bareFixed.rps.toFixed(0)} | ${bareFixed.p50} / ${bareFixed.p99} | ${bareMax.errors + bareFixed.errors} |`,
 );
@@ -82,21 +64,15 @@ for (const [name, args] of [
   ['NextBest /rank, PGlite', ['--data-dir', dir]],
   ['NextBest /rank, PostgreSQL', ['--database-url', POSTGRES, '--schema', schema]],
 ] as const) {
-  const server = await start([
-    'src/cli/main.ts',
-    'serve',
-    '--port',
-    '18201',
-    '--rate-limit',
-    '10000000',
-    '--no-learn',
-    ...args,
-  ]);
+  const server = await startServing(
+    ['src/cli/main.ts', 'serve', '--port', '18201', '--rate-limit', '10000000', '--no-learn', ...args],
+    KEY,
+  );
   const url = 'http://127.0.0.1:18201/personalizer/v1.0/rank';
-  await load(url.replace('/rank', '/rank'), 200); // warm-up
+  await load(url, 200); // warm-up
   const max = await load(url);
   const fixed = await load(url, 1000);
-  await stop(server);
+  await stopServing(server);
   rows.push(
     `| ${name} | ${max.rps.toFixed(0)} | ${(max.rps / bareMax.rps).toFixed(2)} | ${max.p50} / ${max.p99} | ${fixed.rps.toFixed(0)} | ${fixed.p50} / ${fixed.p99} | ${max.errors + fixed.errors} |`,
   );

@@ -8,13 +8,13 @@
  *
  *   node --experimental-wasm-relaxed-simd --import tsx benchmarks/serving-loop.ts [--seeds 5] [--blocks 8]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
 import { formatMeanCi, summarize, welchDifference } from '../src/evaluation/statistics.ts';
+import { startServing, stopServing } from './serve-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,33 +32,6 @@ const SESSIONS = Number(values.sessions);
 const EVALUATION = Number(values.evaluation);
 const KEY = 'benchmark-key-0123';
 const ENV = { candidates: 10, clickbaitFraction: 0.2, boredom: true };
-
-async function startServer(port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--experimental-wasm-relaxed-simd',
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      '--rate-limit',
-      '0',
-    ],
-    { env: { ...process.env, NEXTBEST_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('serving on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return child;
-}
 
 function client(port: number) {
   return async (method: string, path: string, body?: unknown) => {
@@ -184,7 +157,10 @@ const start = Date.now();
 for (let seed = 0; seed < SEEDS; seed++) {
   const dir = mkdtempSync(join(tmpdir(), 'nextbest-loop-'));
   const port = 18_000 + seed;
-  const server = await startServer(port, dir);
+  const server = await startServing(
+    ['src/cli/main.ts', 'serve', '--port', String(port), '--data-dir', dir, '--rate-limit', '0'],
+    KEY,
+  );
   const call = client(port);
   try {
     const service = await call('GET', '/personalizer/v1.0/configurations/service');
@@ -255,8 +231,7 @@ for (let seed = 0; seed < SEEDS; seed++) {
       `seed ${seed}: final v${live} ${rows.final.at(-1)!.toFixed(3)}, newest v${models[0].version} ${rows.newest.at(-1)!.toFixed(3)}, initial ${rows.initial.at(-1)!.toFixed(3)}, random ${rows.random.at(-1)!.toFixed(3)}, ${promoted.length} promotions of ${models.length - 1} candidates`,
     );
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await stopServing(server);
     rmSync(dir, { recursive: true, force: true });
   }
 }

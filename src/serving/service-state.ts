@@ -72,16 +72,7 @@ export class ServiceState {
 
   /** Load settings and the live model (creating version 1 on a new store); follow promotions by others. */
   async start(options: { pseudonymKey?: string }): Promise<void> {
-    this.service = {
-      ...DEFAULT_SERVICE_CONFIG,
-      ...((await this.store.getSetting<ServiceConfig>('service')) ?? {}),
-    };
-    this.learnerConfig = {
-      ...DEFAULT_LEARNER_CONFIG,
-      ...((await this.store.getSetting<LearnerConfig>('learner')) ?? {}),
-    };
-    this.policy = (await this.store.getSetting<PolicyConfig>('policy')) ?? DEFAULT_POLICY;
-    this.learning = parseLearningArguments(this.policy.arguments);
+    await this.loadSettings();
     if (options.pseudonymKey) {
       this.pseudonymKey = Buffer.from(options.pseudonymKey);
     } else {
