@@ -87,6 +87,8 @@ export class Learner {
     const service = this.o.service();
     const config = this.o.learner();
     const learning = this.o.learning();
+    // Retention holds in every mode, LoggingOnly included.
+    await store.enforceRetention(service.logRetentionDays);
     if (service.learningMode === 'LoggingOnly') {
       return {
         status: 'idle',
@@ -94,7 +96,6 @@ export class Learner {
         ready: 0,
       };
     }
-    await store.enforceRetention(service.logRetentionDays);
     const [base, live] = await Promise.all([models.base(), models.live()]);
     if (!base || !live) throw new Error('no model: the server creates version 1 at start');
     const batch = await store.ready({

@@ -64,6 +64,15 @@ for (const kind of ['pglite', 'postgres'] as const) {
       assert.deepEqual([counts.events, counts.rewarded, counts.activated, counts.rewards], [2, 2, 2, 3]);
       assert.ok(counts.from instanceof Date && counts.to instanceof Date);
 
+      // Retention: a decision older than the limit goes, with its rewards; newer ones stay.
+      await store.insert(record('old'));
+      await store.reward('old', 1);
+      await sql.query(`update decisions set created_at = now() - interval '10 days' where event_id = 'old'`);
+      assert.equal(await store.enforceRetention(-1), 0, '-1 keeps everything');
+      assert.equal(await store.enforceRetention(7), 1);
+      assert.equal(await store.get('old'), null);
+      assert.ok(await store.get('e1'));
+
       await store.putSetting('service', { x: 1 });
       await store.putSetting('service', { x: 2 });
       assert.deepEqual(await store.getSetting('service'), { x: 2 });
