@@ -17,6 +17,11 @@ export function fnv1a(text: string, seed = 0x811c9dc5): number {
 /** Hashed context features: (hash, value) pairs. */
 export type HashedContext = ReadonlyArray<readonly [number, number]>;
 
+/** Hashed context features: the same for every model (the hash does not depend on the model's size). */
+export function hashContext(context: Map<string, number>): HashedContext {
+  return [...context].map(([k, v]) => [fnv1a(`c:${k}`), v] as const);
+}
+
 /** A sparse feature vector: hashed indices and values. */
 export interface SparseFeatures {
   indices: Uint32Array;
@@ -90,16 +95,11 @@ export class HashedLinearModel {
     this.mask = (1 << bits) - 1;
   }
 
-  /** The context's hashed features: computed once per request, shared by every action's featurize. */
-  hashContext(context: Map<string, number>): HashedContext {
-    return [...context].map(([k, v]) => [fnv1a(`c:${k}`), v] as const);
-  }
-
   /** Features of one action in one context: bias, context, action, and every context × action pair. */
   featurize(context: HashedContext | Map<string, number>, action: Map<string, number>): SparseFeatures {
     const indices: number[] = [fnv1a('bias') & this.mask];
     const values: number[] = [1];
-    const contextHashes = context instanceof Map ? this.hashContext(context) : context;
+    const contextHashes = context instanceof Map ? hashContext(context) : context;
     const actionHashes = [...action].map(([k, v]) => [fnv1a(`a:${k}`), v] as const);
     for (const [h, v] of contextHashes) {
       indices.push(h & this.mask);
@@ -240,6 +240,39 @@ export function epsilonGreedyRanking(
   return { chosen, probabilities, order: [chosen, ...order] };
 }
 
+/** A decision's features flattened and hashed once, to be scored by any number of models. */
+export interface PreparedDecision {
+  /** Indices of the actions not excluded. */
+  eligible: number[];
+  context: HashedContext;
+  /** Flattened features of each eligible action, in `eligible` order. */
+  actions: Array<Map<string, number>>;
+}
+
+export function prepareDecision(
+  context: unknown[],
+  actions: ReadonlyArray<{ id: string; features?: unknown[] | null }>,
+  excluded: Iterable<string>,
+): PreparedDecision {
+  const skip = new Set(excluded);
+  const prepared: PreparedDecision = {
+    eligible: [],
+    context: hashContext(flattenFeatures(context)),
+    actions: [],
+  };
+  actions.forEach((a, i) => {
+    if (skip.has(a.id)) return;
+    prepared.eligible.push(i);
+    prepared.actions.push(flattenFeatures(a.features ?? []));
+  });
+  return prepared;
+}
+
+/** The model's score of each eligible action of a prepared decision. */
+export function scorePrepared(model: HashedLinearModel, d: PreparedDecision): number[] {
+  return d.actions.map((a) => model.predict(model.featurize(d.context, a)));
+}
+
 /** A decision's eligible actions (not excluded) and the model's score for each. */
 export function scoreActions(
   model: HashedLinearModel,
@@ -247,14 +280,6 @@ export function scoreActions(
   actions: ReadonlyArray<{ id: string; features?: unknown[] | null }>,
   excluded: Iterable<string>,
 ): { eligible: number[]; scores: number[] } {
-  const skip = new Set(excluded);
-  const hashed = model.hashContext(flattenFeatures(context));
-  const eligible: number[] = [];
-  const scores: number[] = [];
-  actions.forEach((a, i) => {
-    if (skip.has(a.id)) return;
-    eligible.push(i);
-    scores.push(model.predict(model.featurize(hashed, flattenFeatures(a.features ?? []))));
-  });
-  return { eligible, scores };
+  const prepared = prepareDecision(context, actions, excluded);
+  return { eligible: prepared.eligible, scores: scorePrepared(model, prepared) };
 }

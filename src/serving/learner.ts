@@ -12,7 +12,9 @@ import {
   epsilonGreedyProbabilities,
   flattenFeatures,
   HashedLinearModel,
-  scoreActions,
+  type PreparedDecision,
+  prepareDecision,
+  scorePrepared,
 } from './hashed-linear-model.ts';
 import type { LearnerConfig, LearningArguments } from './learning-settings.ts';
 import { parseDuration, type ServiceConfig } from './service-config.ts';
@@ -22,7 +24,7 @@ export const LEARNER_LOCK = 727_276;
 /** Largest importance weight used in training (mtr). */
 const MAX_TRAINING_WEIGHT = 10;
 
-export interface Estimate extends EstimateWithInterval {}
+export type Estimate = EstimateWithInterval;
 
 export interface RoundEvaluation {
   estimator: string;
@@ -59,11 +61,8 @@ export interface LearnerOptions {
 }
 
 /** Value of the best eligible action under `model`: max_a Q(s, a). */
-function maxValue(
-  model: HashedLinearModel,
-  d: { context: unknown[]; actions: JoinedDecision['actions']; excluded: string[] },
-) {
-  const { scores } = scoreActions(model, d.context, d.actions, d.excluded);
+function maxValue(model: HashedLinearModel, d: PreparedDecision) {
+  const scores = scorePrepared(model, d);
   return scores.length === 0 ? 0 : Math.max(...scores);
 }
 
@@ -124,8 +123,15 @@ export class Learner {
     await this.train(candidate, training, service, config, learning);
 
     const liveModel = live.version === base.version ? baseModel : HashedLinearModel.fromBytes(live.payload);
-    const evaluation = this.evaluate(candidate, liveModel, live.version, holdout, service, config);
-    evaluation.trainedEvents = training.length;
+    const evaluation = this.evaluate(
+      candidate,
+      liveModel,
+      live.version,
+      holdout,
+      training.length,
+      service,
+      config,
+    );
     let switchedToOnline = false;
     if (service.learningMode === 'Apprentice' && config.autoSwitchFromApprentice) {
       if (evaluation.candidate.lower >= evaluation.logged.value) {
@@ -154,23 +160,25 @@ export class Learner {
     config: LearnerConfig,
     learning: LearningArguments,
   ): Promise<void> {
+    // Features, targets' next states and weights do not change between epochs: prepare them once.
+    const examples = [];
+    for (const d of decisions) {
+      const action = d.actions.find((a) => a.id === d.rewardActionId);
+      if (!action) continue;
+      const bootstraps = d.sessionId !== undefined && !d.terminal && d.next !== null && config.discount > 0;
+      examples.push({
+        x: model.featurize(flattenFeatures(d.context), flattenFeatures(action.features)),
+        reward: aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward),
+        next: bootstraps && d.next ? prepareDecision(d.next.context, d.next.actions, d.next.excluded) : null,
+        weight: learning.cbType === 'mtr' ? Math.min(1 / d.propensity, MAX_TRAINING_WEIGHT) : 1,
+      });
+    }
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       // Bootstrapped targets come from the model as it was at the start of the epoch (a target network).
       const target = config.discount > 0 ? model.clone() : model;
-      for (let i = 0; i < decisions.length; i++) {
-        const d = decisions[i];
-        const action = d.actions.find((a) => a.id === d.rewardActionId);
-        if (!action) continue;
-        let y = aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward);
-        if (d.sessionId !== undefined && !d.terminal && d.next && config.discount > 0) {
-          y += config.discount * maxValue(target, d.next);
-        }
-        const weight = learning.cbType === 'mtr' ? Math.min(1 / d.propensity, MAX_TRAINING_WEIGHT) : 1;
-        model.update(
-          model.featurize(flattenFeatures(d.context), flattenFeatures(action.features)),
-          y,
-          weight,
-        );
+      for (let i = 0; i < examples.length; i++) {
+        const { x, reward, next, weight } = examples[i];
+        model.update(x, next ? reward + config.discount * maxValue(target, next) : reward, weight);
         // Training shares the event loop with serving: let requests through now and then.
         if (i % 256 === 255) await yieldToRequests();
       }
@@ -182,6 +190,7 @@ export class Learner {
     live: HashedLinearModel,
     liveVersion: number,
     holdout: JoinedDecision[],
+    trainedEvents: number,
     service: ServiceConfig,
     config: LearnerConfig,
   ): RoundEvaluation {
@@ -210,18 +219,18 @@ export class Learner {
       for (const d of episode) {
         rewards[t] = aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward);
         logging[t] = d.propensity;
-        const c = scoreActions(candidate, d.context, d.actions, d.excluded);
-        const l = scoreActions(live, d.context, d.actions, d.excluded);
-        const logged = d.actions.findIndex((a) => a.id === d.rewardActionId);
-        const k = c.eligible.indexOf(logged);
-        const probC = epsilonGreedyProbabilities(c.scores, epsilon);
-        const probL = epsilonGreedyProbabilities(l.scores, epsilon);
+        const prepared = prepareDecision(d.context, d.actions, d.excluded);
+        const scoresC = scorePrepared(candidate, prepared);
+        const scoresL = scorePrepared(live, prepared);
+        const k = prepared.eligible.indexOf(d.actions.findIndex((a) => a.id === d.rewardActionId));
+        const probC = epsilonGreedyProbabilities(scoresC, epsilon);
+        const probL = epsilonGreedyProbabilities(scoresL, epsilon);
         pCandidate[t] = k < 0 ? 0 : probC[k];
         pLive[t] = k < 0 ? 0 : probL[k];
         // The candidate (trained on older data only) is the reward model of the doubly robust estimators.
-        q[t] = k < 0 ? 0 : c.scores[k];
-        vCandidate[t] = probC.reduce((s, p, j) => s + p * c.scores[j], 0);
-        vLive[t] = probL.reduce((s, p, j) => s + p * c.scores[j], 0);
+        q[t] = k < 0 ? 0 : scoresC[k];
+        vCandidate[t] = probC.reduce((s, p, j) => s + p * scoresC[j], 0);
+        vLive[t] = probL.reduce((s, p, j) => s + p * scoresC[j], 0);
         t++;
       }
     });
@@ -272,7 +281,7 @@ export class Learner {
         fromSeq: holdout[0].seq,
         toSeq: holdout[holdout.length - 1].seq,
       },
-      trainedEvents: 0,
+      trainedEvents,
       candidate: candidateEstimate,
       live: { version: liveVersion, ...liveEstimate },
       logged,

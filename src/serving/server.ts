@@ -122,7 +122,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const tick = async () => {
       const every = parseDuration(state.service.modelExportFrequency) ?? 300_000;
       if (Date.now() - lastRound >= every) {
-        lastRound = Date.now();
         try {
           const result = await state.learner.runOnce();
           options.onLearnerRound?.(result);

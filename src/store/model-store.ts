@@ -46,6 +46,10 @@ function fromRow(r: Row): ModelVersion {
   };
 }
 
+function withPayload(r: Row): ModelVersion & { payload: Uint8Array } {
+  return { ...fromRow(r), payload: new Uint8Array(r.payload as Uint8Array) };
+}
+
 /** The channel a promotion is announced on, so that other replicas load the new live model. */
 export const MODEL_CHANNEL = 'nextbest_models';
 
@@ -104,18 +108,14 @@ export class ModelStore {
 
   async live(): Promise<(ModelVersion & { payload: Uint8Array }) | null> {
     const rows = await this.sql.query<Row>(`select ${COLUMNS}, payload from models where state = 'live'`);
-    return rows.length === 1
-      ? { ...fromRow(rows[0]), payload: new Uint8Array(rows[0].payload as Uint8Array) }
-      : null;
+    return rows.length === 1 ? withPayload(rows[0]) : null;
   }
 
   async get(version: number): Promise<(ModelVersion & { payload: Uint8Array }) | null> {
     const rows = await this.sql.query<Row>(`select ${COLUMNS}, payload from models where version = $1`, [
       version,
     ]);
-    return rows.length === 1
-      ? { ...fromRow(rows[0]), payload: new Uint8Array(rows[0].payload as Uint8Array) }
-      : null;
+    return rows.length === 1 ? withPayload(rows[0]) : null;
   }
 
   /**
@@ -127,9 +127,7 @@ export class ModelStore {
       `select ${COLUMNS}, payload from models where state <> 'rejected'
        order by greatest(created_at, coalesce(promoted_at, created_at)) desc, version desc limit 1`,
     );
-    return rows.length === 1
-      ? { ...fromRow(rows[0]), payload: new Uint8Array(rows[0].payload as Uint8Array) }
-      : null;
+    return rows.length === 1 ? withPayload(rows[0]) : null;
   }
 
   /** Keep the live model and the `keep` most recent others; delete older versions. Returns how many went. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
 import { learnerConfigSchema } from '../learning-settings.ts';
 import type { ServiceState } from '../service-state.ts';
-import { actionsSchema, eventIdSchema, featureObjects, rewardSchema } from './personalizer.ts';
+import { actionsSchema, eventIdSchema, eventRoutes, featureObjects } from './personalizer.ts';
 
 const idSchema = (what: string) =>
   z
@@ -92,20 +92,7 @@ export async function nativeRoutes(api: FastifyInstance, state: ServiceState): P
     return decision;
   });
 
-  api.post<{ Params: { eventId: string } }>('/decisions/:eventId/reward', async (request, reply) => {
-    const { value } = parseBody(rewardSchema, request.body);
-    if (!(await store.reward(request.params.eventId, value))) {
-      throw notFound(`no decision '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
-    }
-    return reply.code(204).send();
-  });
-
-  api.post<{ Params: { eventId: string } }>('/decisions/:eventId/activate', async (request, reply) => {
-    if (!(await store.activate(request.params.eventId))) {
-      throw notFound(`no decision '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
-    }
-    return reply.code(204).send();
-  });
+  eventRoutes(api, store, '/decisions', 'decision');
 
   api.get<{ Params: { sessionId: string } }>('/sessions/:sessionId', async (request) => {
     const decisions = await store.session(request.params.sessionId);

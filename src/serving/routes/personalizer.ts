@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { DecisionStore } from '../../store/decision-store.ts';
 import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
 import { HashedLinearModel } from '../hashed-linear-model.ts';
 import { DEFAULT_POLICY, policySchema } from '../learning-settings.ts';
@@ -28,6 +29,26 @@ const rankSchema = z.object({
 });
 
 export const rewardSchema = z.object({ value: z.number().finite().min(-1e6).max(1e6) });
+
+/**
+ * POST {prefix}/:eventId/reward and /activate, the same on both surfaces: 204 once committed, a coded 404
+ * naming the `noun` for an unknown id.
+ */
+export function eventRoutes(api: FastifyInstance, store: DecisionStore, prefix: string, noun: string): void {
+  api.post<{ Params: { eventId: string } }>(`${prefix}/:eventId/reward`, async (request, reply) => {
+    const { value } = parseBody(rewardSchema, request.body);
+    if (!(await store.reward(request.params.eventId, value))) {
+      throw notFound(`no ${noun} '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+  api.post<{ Params: { eventId: string } }>(`${prefix}/:eventId/activate`, async (request, reply) => {
+    if (!(await store.activate(request.params.eventId))) {
+      throw notFound(`no ${noun} '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+}
 
 /** Azure Personalizer v1.0's surface (rank, events, configurations, model, logs) over the service state. */
 export async function personalizerRoutes(api: FastifyInstance, state: ServiceState): Promise<void> {
@@ -60,20 +81,7 @@ export async function personalizerRoutes(api: FastifyInstance, state: ServiceSta
       .send({ ranking: decision.ranking, eventId: decision.eventId, rewardActionId: decision.chosenId });
   });
 
-  api.post<{ Params: { eventId: string } }>('/events/:eventId/reward', async (request, reply) => {
-    const { value } = parseBody(rewardSchema, request.body);
-    if (!(await store.reward(request.params.eventId, value))) {
-      throw notFound(`no event '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
-    }
-    return reply.code(204).send();
-  });
-
-  api.post<{ Params: { eventId: string } }>('/events/:eventId/activate', async (request, reply) => {
-    if (!(await store.activate(request.params.eventId))) {
-      throw notFound(`no event '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
-    }
-    return reply.code(204).send();
-  });
+  eventRoutes(api, store, '/events', 'event');
 
   api.get('/configurations/service', async () => state.service);
   api.put('/configurations/service', async (request) =>
