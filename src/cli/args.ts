@@ -2,17 +2,39 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../core/engine-error.ts';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; default?: string | boolean };
+type OptionSpec = {
+  type: 'string' | 'boolean';
+  short?: string;
+  default?: string | boolean;
+  multiple?: boolean;
+};
+type FlagValues<T extends Record<string, OptionSpec>> = {
+  [K in keyof T]: T[K]['type'] extends 'boolean'
+    ? boolean
+    : T[K]['multiple'] extends true
+      ? string[] | undefined
+      : string | undefined;
+};
 
 /** Parse a command's flags; unknown flags and missing values become E_USAGE errors (exit code 2). */
 export function parseFlags<T extends Record<string, OptionSpec>>(
   command: string,
   argv: string[],
   options: T,
-): { [K in keyof T]: T[K]['type'] extends 'boolean' ? boolean : string | undefined } {
+): FlagValues<T> {
+  return parseCommandLine(command, argv, options, false).flags;
+}
+
+/** Flags and positional arguments (file names, sub-commands), with the same coded usage errors. */
+export function parseCommandLine<T extends Record<string, OptionSpec>>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+): { flags: FlagValues<T>; positionals: string[] } {
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-    return values as never;
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals });
+    return { flags: values as never, positionals };
   } catch (error) {
     throw new EngineError('E_USAGE', `${command}: ${(error as Error).message}`, {
       hint: `run 'nextbest ${command} --help'`,

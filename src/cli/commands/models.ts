@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { EngineError } from '../../core/engine-error.ts';
+import { parseCommandLine } from '../args.ts';
 import { formatTable } from '../table.ts';
 
 export const modelsHelp = `nextbest models [list | promote <version> | rollback | train] [--url http://127.0.0.1:8080] [--json]
@@ -32,20 +32,12 @@ interface ModelRow {
 const ci = (e: Estimate) => `${e.value.toFixed(4)} [${e.lower.toFixed(4)}, ${e.upper.toFixed(4)}]`;
 
 export async function runModels(argv: string[]): Promise<number> {
-  let parsed: { values: { url?: string; json?: boolean; help?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new EngineError('E_USAGE', `models: ${(error as Error).message}`, {
-      hint: "run 'nextbest models --help'",
-    });
-  }
-  const f = parsed.values;
+  const parsed = parseCommandLine('models', argv, {
+    url: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
+  const f = parsed.flags;
   const positional = parsed.positionals;
   if (f.help) {
     console.log(modelsHelp);

@@ -1,0 +1,147 @@
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { EngineError } from '../core/engine-error.ts';
+import { allocateColumns, type Columns, type EventLog } from './event-log.ts';
+
+/**
+ * The imported-log file (`.nbev`): columns written in chunks as the import streams, then the id
+ * dictionaries as JSON. Layout, little-endian:
+ *   "NBEV" u32 version
+ *   repeated: u32 n, users i32×n, items i32×n, sessions i32×n, timestamps f64×n, values f64×n,
+ *             propensities f64×n, types u8×n
+ *   u32 0, u32 byteLength, JSON {userIds, itemIds, sessionIds, typeNames, userAttributes, itemAttributes}
+ * It is written to `<path>.partial` and renamed at the end, so a crash never leaves a half file.
+ */
+const MAGIC = 0x5645424e; // "NBEV" read as little-endian u32
+const VERSION = 1;
+
+export class EventLogFileWriter {
+  private readonly fd: number;
+  private readonly partial: string;
+  private rows = 0;
+
+  constructor(private readonly path: string) {
+    this.partial = `${path}.partial`;
+    this.fd = openSync(this.partial, 'w');
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(VERSION, 4);
+    writeSync(this.fd, head);
+  }
+
+  writeChunk(columns: Columns, n: number): void {
+    const count = Buffer.alloc(4);
+    count.writeUInt32LE(n, 0);
+    writeSync(this.fd, count);
+    for (const column of [
+      columns.users,
+      columns.items,
+      columns.sessions,
+      columns.timestamps,
+      columns.values,
+      columns.propensities,
+      columns.types,
+    ]) {
+      writeSync(this.fd, new Uint8Array(column.buffer, column.byteOffset, n * column.BYTES_PER_ELEMENT));
+    }
+    this.rows += n;
+  }
+
+  finish(dictionaries: Omit<EventLog, keyof Columns | 'length'>): number {
+    const json = Buffer.from(JSON.stringify(dictionaries), 'utf8');
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32LE(0, 0);
+    tail.writeUInt32LE(json.length, 4);
+    writeSync(this.fd, tail);
+    writeSync(this.fd, json);
+    closeSync(this.fd);
+    renameSync(this.partial, this.path);
+    return this.rows;
+  }
+
+  abort(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Writes a whole in-memory log (e.g. after cleaning) as one file. */
+export function writeEventLog(path: string, log: EventLog): void {
+  const writer = new EventLogFileWriter(path);
+  const chunk = 1 << 20;
+  for (let start = 0; start < log.length; start += chunk) {
+    const n = Math.min(chunk, log.length - start);
+    const view: Columns = {
+      users: log.users.subarray(start, start + n),
+      items: log.items.subarray(start, start + n),
+      sessions: log.sessions.subarray(start, start + n),
+      timestamps: log.timestamps.subarray(start, start + n),
+      values: log.values.subarray(start, start + n),
+      propensities: log.propensities.subarray(start, start + n),
+      types: log.types.subarray(start, start + n),
+    };
+    writer.writeChunk(view, n);
+  }
+  const { length: _length, users, items, sessions, timestamps, values, propensities, types, ...dicts } = log;
+  writer.finish(dicts);
+}
+
+/** Reads a `.nbev` file written by `nextbest import`. */
+export function readEventLog(path: string): EventLog {
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(path);
+  } catch {
+    throw new EngineError('E_FILE_NOT_FOUND', `cannot read event log '${path}'`, {
+      path,
+      hint: "create one with 'nextbest import'",
+    });
+  }
+  const bad = (why: string) =>
+    new EngineError('E_EVENT_LOG_FORMAT', `'${path}' is not a NextBest event log: ${why}`, {
+      path,
+      hint: "re-create it with 'nextbest import'",
+    });
+  if (buffer.length < 16 || buffer.readUInt32LE(0) !== MAGIC) throw bad('wrong magic number');
+  if (buffer.readUInt32LE(4) !== VERSION) throw bad(`version ${buffer.readUInt32LE(4)} is not ${VERSION}`);
+  const rowBytes = 4 * 3 + 8 * 3 + 1;
+  // First pass: count rows so the columns are allocated once.
+  let offset = 8;
+  let total = 0;
+  for (;;) {
+    if (offset + 4 > buffer.length) throw bad('truncated');
+    const n = buffer.readUInt32LE(offset);
+    offset += 4;
+    if (n === 0) break;
+    total += n;
+    offset += n * rowBytes;
+  }
+  if (offset + 4 > buffer.length) throw bad('truncated before the dictionaries');
+  const jsonLength = buffer.readUInt32LE(offset);
+  offset += 4;
+  if (offset + jsonLength !== buffer.length) throw bad('the dictionary section has the wrong length');
+  const dictionaries = JSON.parse(buffer.toString('utf8', offset, offset + jsonLength));
+  const columns = allocateColumns(total);
+  offset = 8;
+  let at = 0;
+  for (;;) {
+    const n = buffer.readUInt32LE(offset);
+    offset += 4;
+    if (n === 0) break;
+    for (const column of [
+      columns.users,
+      columns.items,
+      columns.sessions,
+      columns.timestamps,
+      columns.values,
+      columns.propensities,
+      columns.types,
+    ]) {
+      const bytes = n * column.BYTES_PER_ELEMENT;
+      new Uint8Array(column.buffer, at * column.BYTES_PER_ELEMENT, bytes).set(
+        buffer.subarray(offset, offset + bytes),
+      );
+      offset += bytes;
+    }
+    at += n;
+  }
+  return { length: total, ...columns, ...dictionaries };
+}

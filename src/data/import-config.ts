@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * How the columns of one source file map onto events. This is the schema every row is parsed by:
+ * `compileRowParser` turns it into per-column converters that name the column and reason of every
+ * failure.
+ */
+const columnName = z.string().min(1);
+
+/** A column, several columns joined (a composite key), or a constant. */
+const fieldSchema = z.union([
+  columnName,
+  z.object({ columns: z.array(columnName).min(1), separator: z.string().default('|') }).strict(),
+  z.object({ constant: z.string().min(1) }).strict(),
+]);
+export type FieldSpec = z.output<typeof fieldSchema>;
+
+const eventTypeSchema = z.union([
+  columnName,
+  z
+    .object({
+      column: columnName,
+      /** Source value → event type, e.g. {"view": "click", "transaction": "purchase"}. */
+      map: z.record(z.string(), z.string().min(1)).optional(),
+      /** What to do with a value the map does not name: reject the row (default) or keep it as is. */
+      unmapped: z.enum(['reject', 'keep']).default('reject'),
+    })
+    .strict(),
+  z.object({ constant: z.string().min(1) }).strict(),
+]);
+export type EventTypeSpec = z.output<typeof eventTypeSchema>;
+
+const timestampSchema = z.union([
+  z
+    .object({
+      column: columnName,
+      /** ms or s since the Unix epoch, or an ISO-8601 / RFC 3339 date-time string. */
+      unit: z.enum(['ms', 's', 'iso']),
+    })
+    .strict(),
+  z
+    .object({
+      /** A calendar date column (YYYY-MM-DD, UTC) plus a millisecond offset column (DIGINETICA). */
+      date: columnName,
+      offsetMs: columnName,
+    })
+    .strict(),
+]);
+export type TimestampSpec = z.output<typeof timestampSchema>;
+
+export const sourceSchema = z
+  .object({
+    file: z.string().min(1).optional(),
+    format: z.enum(['csv', 'jsonl']).default('csv'),
+    delimiter: z.string().length(1).default(','),
+    /** The file's first line names the columns; otherwise give `columns`. */
+    header: z.boolean().default(true),
+    columns: z.array(columnName).optional(),
+    user: fieldSchema.optional(),
+    item: fieldSchema,
+    session: fieldSchema.optional(),
+    eventType: eventTypeSchema,
+    timestamp: timestampSchema,
+    value: columnName.optional(),
+    propensity: columnName.optional(),
+    userAttributes: z.array(columnName).default([]),
+    itemAttributes: z.array(columnName).default([]),
+    /** Cell values that mean "no value". */
+    missing: z.array(z.string()).default(['', 'NA', 'null', 'NULL', 'NaN']),
+  })
+  .strict()
+  .refine((s) => s.user !== undefined || s.session !== undefined, {
+    message: 'give user or session (a log without users keys each session as its own user)',
+    path: ['user'],
+  })
+  .refine((s) => s.header || s.format === 'jsonl' || s.columns !== undefined, {
+    message: 'a CSV without a header line needs columns: [...] naming its columns in order',
+    path: ['columns'],
+  });
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type SourceInput = z.input<typeof sourceSchema>;
+
+export const importConfigSchema = z
+  .object({
+    sources: z.array(sourceSchema).min(1),
+    /** Import fails when more than this fraction of rows is rejected (the rejects file is still written). */
+    maxRejectFraction: z.number().min(0).max(1).default(0.5),
+  })
+  .strict();
+export type ImportConfig = z.output<typeof importConfigSchema>;

@@ -1,0 +1,294 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { EngineError } from '../core/engine-error.ts';
+import { type EventLog, EventLogBuilder } from './event-log.ts';
+import { EventLogFileWriter } from './event-log-file.ts';
+import type { ImportConfig, SourceConfig } from './import-config.ts';
+import { type ReadProgress, readDelimited, readLineBatches } from './line-reader.ts';
+import {
+  type CellReader,
+  checkHeader,
+  compileRowParser,
+  isRowProblem,
+  type RowProblem,
+} from './row-parser.ts';
+
+export interface RejectedRow extends RowProblem {
+  file: string;
+  line: number;
+}
+
+export interface SourceReport {
+  file: string;
+  rows: number;
+  imported: number;
+  rejected: number;
+}
+
+export interface ImportReport {
+  sources: SourceReport[];
+  rows: number;
+  imported: number;
+  rejected: number;
+  /** Rejected rows per problem code. */
+  rejectedByCode: Record<string, number>;
+  /** The first rejected rows, for a summary; all of them are in the rejects file. */
+  examples: RejectedRow[];
+  users: number;
+  items: number;
+  sessions: number;
+  eventTypes: Record<string, number>;
+  firstTimestampMs: number;
+  lastTimestampMs: number;
+}
+
+export interface ImportProgress extends ReadProgress {
+  file: string;
+  rows: number;
+  rejected: number;
+}
+
+export interface ImportOptions {
+  config: ImportConfig;
+  /** Write every rejected row here as JSON lines {file, line, column, code, reason, raw}. */
+  rejectsPath?: string;
+  /** Stream the events to this `.nbev` file instead of keeping them in memory (bounded memory). */
+  outputPath?: string;
+  /** Rows per chunk written to `outputPath` (memory held by the columns; default 65,536). */
+  chunkRows?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/**
+ * Streams each source, parses every row by the mapping, and keeps the good ones as events. Bad rows
+ * are counted by reason and written to the rejects file with their line and column; none is
+ * dropped silently. With `outputPath` the events go to disk in chunks and `log` is undefined.
+ */
+export async function importEvents(
+  options: ImportOptions,
+): Promise<{ log?: EventLog; report: ImportReport }> {
+  const writer = options.outputPath ? new EventLogFileWriter(options.outputPath) : undefined;
+  const typeCounts = new Map<number, number>();
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const builder = new EventLogBuilder({
+    initialCapacity: options.chunkRows,
+    onChunk: writer
+      ? (columns, n) => {
+          tally(columns.types, columns.timestamps, n);
+          writer.writeChunk(columns, n);
+        }
+      : undefined,
+  });
+  function tally(types: Uint8Array, timestamps: Float64Array, n: number): void {
+    for (let i = 0; i < n; i++) {
+      typeCounts.set(types[i], (typeCounts.get(types[i]) ?? 0) + 1);
+      const t = timestamps[i];
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+  }
+  const rejects = new RejectSink(options.rejectsPath);
+  const sources: SourceReport[] = [];
+  try {
+    for (const source of options.config.sources) {
+      if (!source.file) {
+        throw new EngineError('E_CONFIG_INVALID', 'every source needs a file', {
+          path: `sources[${sources.length}].file`,
+        });
+      }
+      sources.push(await importSource(source.file, source, builder, rejects, options.onProgress));
+    }
+    let log: EventLog | undefined;
+    if (writer) {
+      builder.flush();
+      writer.finish(builder.dictionaries());
+    } else {
+      log = builder.build();
+      tally(log.types, log.timestamps, log.length);
+    }
+    const report: ImportReport = {
+      sources,
+      rows: sources.reduce((s, r) => s + r.rows, 0),
+      imported: builder.size,
+      rejected: rejects.count,
+      rejectedByCode: Object.fromEntries(rejects.byCode),
+      examples: rejects.examples,
+      users: builder.users.size,
+      items: builder.items.size,
+      sessions: builder.sessions.size,
+      eventTypes: Object.fromEntries(
+        [...typeCounts].sort((a, b) => a[0] - b[0]).map(([t, n]) => [builder.types.values[t], n]),
+      ),
+      firstTimestampMs: first,
+      lastTimestampMs: last,
+    };
+    const fraction = report.rows === 0 ? 0 : report.rejected / report.rows;
+    if (report.imported === 0 || fraction > options.config.maxRejectFraction) {
+      const top = report.examples[0];
+      throw new EngineError(
+        'E_TOO_MANY_REJECTS',
+        `${report.rejected} of ${report.rows} rows rejected (${(100 * fraction).toFixed(1)}%)${
+          top ? `; first: ${top.file}:${top.line} ${top.column ?? ''} ${top.code}: ${top.reason}` : ''
+        }`,
+        {
+          path: top ? `${top.file}:${top.line}` : undefined,
+          hint: options.rejectsPath
+            ? `every rejected row is in ${options.rejectsPath}; check the column mapping`
+            : 'check the column mapping, or pass a rejects file to see every rejected row',
+        },
+      );
+    }
+    return { log, report };
+  } catch (error) {
+    writer?.abort();
+    throw error;
+  } finally {
+    rejects.close();
+  }
+}
+
+async function importSource(
+  path: string,
+  source: SourceConfig,
+  builder: EventLogBuilder,
+  rejects: RejectSink,
+  onProgress: ImportOptions['onProgress'],
+): Promise<SourceReport> {
+  const parse = compileRowParser(source);
+  const missing = new Set(source.missing);
+  const report: SourceReport = { file: path, rows: 0, imported: 0, rejected: 0 };
+  const progress = (p: ReadProgress) =>
+    onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected });
+  const accept = (result: ReturnType<typeof parse>, line: number, raw: string) => {
+    report.rows++;
+    if (isRowProblem(result)) {
+      report.rejected++;
+      rejects.add({ file: path, line, ...result }, raw);
+    } else {
+      builder.add(result);
+      report.imported++;
+    }
+  };
+
+  if (source.format === 'jsonl') {
+    let current: Record<string, unknown> = {};
+    const read: CellReader = (column) => cellOf(lookup(current, column), missing);
+    for await (const { lines, firstLine } of readLineBatches(path, progress)) {
+      for (let k = 0; k < lines.length; k++) {
+        const text = lines[k];
+        if (text.trim() === '') continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (error) {
+          accept({ code: 'E_JSON_INVALID', reason: (error as Error).message }, firstLine + k, text);
+          continue;
+        }
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          accept({ code: 'E_JSON_INVALID', reason: 'a line must be one JSON object' }, firstLine + k, text);
+          continue;
+        }
+        current = value as Record<string, unknown>;
+        accept(parse(read), firstLine + k, text);
+      }
+    }
+    return report;
+  }
+
+  let header: string[] | undefined = source.header ? undefined : source.columns;
+  let index = new Map<string, number>();
+  if (header) {
+    checkHeader(path, header, source);
+    index = new Map(header.map((name, i) => [name, i]));
+  }
+  let cells: string[] = [];
+  const read: CellReader = (column) => {
+    const cell = cells[index.get(column) as number];
+    return cell === undefined || missing.has(cell) ? undefined : cell;
+  };
+  for await (const records of readDelimited(path, source.delimiter, progress)) {
+    for (const record of records) {
+      if (record.error) {
+        accept({ code: 'E_UNCLOSED_QUOTE', reason: record.error }, record.line, record.raw);
+        continue;
+      }
+      if (!header) {
+        header = record.cells.map((name, i) => (i === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
+        checkHeader(path, header, source);
+        index = new Map(header.map((name, i) => [name, i]));
+        continue;
+      }
+      if (record.cells.length !== header.length) {
+        accept(
+          {
+            code: 'E_COLUMN_COUNT',
+            reason: `${record.cells.length} cells where the header has ${header.length}`,
+          },
+          record.line,
+          record.raw,
+        );
+        continue;
+      }
+      cells = record.cells;
+      accept(parse(read), record.line, record.raw);
+    }
+  }
+  if (!header) {
+    throw new EngineError('E_FILE_EMPTY', `'${path}' has no header line`, {
+      path,
+      hint: 'is it the right file?',
+    });
+  }
+  return report;
+}
+
+function lookup(object: Record<string, unknown>, column: string): unknown {
+  if (column in object || !column.includes('.')) return object[column];
+  let value: unknown = object;
+  for (const key of column.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function cellOf(value: unknown, missing: Set<string>): string | number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string') return missing.has(value) ? undefined : value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return JSON.stringify(value);
+}
+
+/** Counts rejected rows by code, keeps a few examples, and appends all of them to a JSONL file. */
+class RejectSink {
+  count = 0;
+  readonly byCode = new Map<string, number>();
+  readonly examples: RejectedRow[] = [];
+  private readonly fd: number | undefined;
+  private buffer: string[] = [];
+
+  constructor(path: string | undefined) {
+    this.fd = path ? openSync(path, 'w') : undefined;
+  }
+
+  add(row: RejectedRow, raw: string): void {
+    this.count++;
+    this.byCode.set(row.code, (this.byCode.get(row.code) ?? 0) + 1);
+    if (this.examples.length < 10) this.examples.push(row);
+    if (this.fd !== undefined) {
+      this.buffer.push(JSON.stringify({ ...row, raw: raw.length > 2000 ? `${raw.slice(0, 2000)}…` : raw }));
+      if (this.buffer.length >= 1000) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.fd !== undefined && this.buffer.length > 0) writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+}
