@@ -3,6 +3,7 @@ import { EngineError } from '../core/engine-error.ts';
 import { listEnvironments } from '../environments/registry.ts';
 import { runDemo } from './commands/demo.ts';
 import { runExperimentCommand } from './commands/experiment.ts';
+import { runImport } from './commands/import.ts';
 import { runModels } from './commands/models.ts';
 import { runOpe } from './commands/ope.ts';
 import { runMigrate, runServe } from './commands/serve.ts';
@@ -17,6 +18,7 @@ Commands:
   demo         a one-minute demonstration: chain MDP and CartPole
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
+  import       stream a shop's event logs (CSV/TSV/JSONL) into a training file, rejects listed by line
   ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
   serve        the decision service (Personalizer v1.0 and session APIs, background learner)
   migrate      bring the decision store's schema up to date
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       return runTrain(rest);
     case 'evaluate':
       return runEvaluate(rest);
+    case 'import':
+      return runImport(rest);
     case 'ope':
       return runOpe(rest);
     case 'serve':

@@ -265,18 +265,18 @@ class RejectSink {
   count = 0;
   readonly byCode = new Map<string, number>();
   readonly examples: RejectedRow[] = [];
-  private readonly fd: number | undefined;
+  private fd: number | undefined;
   private buffer: string[] = [];
 
-  constructor(path: string | undefined) {
-    this.fd = path ? openSync(path, 'w') : undefined;
-  }
+  /** The file is created at the first rejected row, so a clean import leaves none behind. */
+  constructor(private readonly path: string | undefined) {}
 
   add(row: RejectedRow, raw: string): void {
     this.count++;
     this.byCode.set(row.code, (this.byCode.get(row.code) ?? 0) + 1);
     if (this.examples.length < 10) this.examples.push(row);
-    if (this.fd !== undefined) {
+    if (this.path !== undefined) {
+      this.fd ??= openSync(this.path, 'w');
       this.buffer.push(JSON.stringify({ ...row, raw: raw.length > 2000 ? `${raw.slice(0, 2000)}…` : raw }));
       if (this.buffer.length >= 1000) this.flush();
     }

@@ -84,8 +84,8 @@ export function prepareLog(source: EventLog, config: PrepareConfig): PreparedLog
     remaining,
     detail:
       mode === 'given'
-        ? `${starts.length - 1} sessions from the log's session ids`
-        : `${starts.length - 1} sessions at ${config.sessionGapMinutes}-minute inactivity gaps`,
+        ? `${(starts.length - 1).toLocaleString('en-US')} sessions from the log's session ids`
+        : `${(starts.length - 1).toLocaleString('en-US')} sessions at ${config.sessionGapMinutes}-minute inactivity gaps`,
   });
 
   const support = enforceSupport(source, order, starts, keep, config.minItemSupport, config.minSessionLength);

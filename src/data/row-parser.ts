@@ -228,7 +228,18 @@ export function checkHeader(path: string, header: string[], source: SourceConfig
     throw new EngineError(
       'E_COLUMN_NOT_FOUND',
       `the mapping names column${absent.length > 1 ? 's' : ''} ${absent.map((c) => `'${c}'`).join(', ')}, absent from the header`,
-      { path: `${path}:1`, hint: `the file has: ${header.slice(0, 30).join(', ')}` },
+      { path: `${path}:1`, hint: headerHint(header, source.delimiter) },
     );
   }
+}
+
+function headerHint(header: string[], delimiter: string): string {
+  if (header.length === 1) {
+    const likely = [',', ';', '\t', '|'].find((d) => d !== delimiter && header[0].includes(d));
+    if (likely) {
+      const name = likely === '\t' ? 'a tab ("\\t")' : `'${likely}'`;
+      return `the header is one column; the file looks ${name}-separated: set "delimiter" in the mapping (or pick the preset for this file)`;
+    }
+  }
+  return `the file has: ${header.slice(0, 30).join(', ')}`;
 }

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readEventLog } from '../../src/data/index.ts';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'nextbest.js');
+const run = (args: string[], cwd: string) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd });
+
+describe('nextbest import', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-import-cli-'));
+  const lines = ['timestamp,visitorid,event,itemid,transactionid'];
+  for (let i = 0; i < 600; i++) {
+    const user = i % 40;
+    const event = i % 50 === 49 ? 'transaction' : i % 10 === 9 ? 'addtocart' : 'view';
+    lines.push(`${1_438_000_000_000 + user * 86_400_000 + i * 20_000},${user},${event},${i % 23},`);
+  }
+  lines.push('1438000000000,7,refund,3,'); // line 602
+  lines.push('1438000000000,7,view'); // line 603
+  const file = join(dir, 'events.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+
+  test('imports with a preset, writes the rejects with line numbers, previews cleaning and split', () => {
+    const result = run(['import', '--preset', 'retailrocket', file, '--out', 'shop.nbev', '--json'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    const out = JSON.parse(result.stdout);
+    assert.equal(out.report.imported, 600);
+    assert.deepEqual(out.report.rejectedByCode, { E_EVENT_TYPE_UNKNOWN: 1, E_COLUMN_COUNT: 1 });
+    const rejects = readFileSync(join(dir, 'shop.rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rejects.map((r) => r.line),
+      [602, 603],
+    );
+    assert.equal(readEventLog(join(dir, 'shop.nbev')).length, 600);
+    const split = out.prepare.split;
+    assert.ok(split.train.sessions > 0 && split.test.sessions > 0, JSON.stringify(split));
+    assert.deepEqual(out.prepare.steps.map((s: { step: string }) => s.step).slice(0, 3), [
+      'deduplicate',
+      'bot filter',
+      'sessionise',
+    ]);
+  });
+
+  test('a mapping that does not fit names the file and suggests the delimiter; exit code 2', () => {
+    const tsv = join(dir, 'clicks.tsv');
+    writeFileSync(tsv, 'SessionId\tItemId\tTime\n1\t2\t1396437466.94\n');
+    const result = run(['import', '--preset', 'retailrocket', tsv, '--out', 'x.nbev'], dir);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /E_COLUMN_NOT_FOUND at .*clicks\.tsv:1: .*tab/);
+    assert.ok(!existsSync(join(dir, 'x.nbev')), 'no output file after a failed import');
+  });
+
+  test('usage errors are coded', () => {
+    const result = run(['import', file], dir);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /E_USAGE: import: give exactly one of --preset/);
+  });
+});
+
+test('a preview that cannot be made does not fail the landed import', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-import-cli-'));
+  const file = join(dir, 'sparse.csv');
+  writeFileSync(
+    file,
+    'timestamp,visitorid,event,itemid,transactionid\n1438000000000,1,view,1,\n1439000000000,2,view,2,\n',
+  );
+  const result = run(['import', '--preset', 'retailrocket', file], dir);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /cleaning preview: E_LOG_EMPTY/);
+  assert.equal(readEventLog(join(dir, 'events.nbev')).length, 2);
+});
