@@ -85,9 +85,9 @@ describe('cleaning, sessionisation and split', () => {
     // third round changes nothing.
     const rows: EventRow[] = [];
     const session = (id: string, start: number, items: string[]) =>
-      items.forEach((item, k) =>
-        rows.push({ user: id, session: id, item, type: 'click', timestampMs: T0 + (start + k) * MINUTE }),
-      );
+      items.forEach((item, k) => {
+        rows.push({ user: id, session: id, item, type: 'click', timestampMs: T0 + (start + k) * MINUTE });
+      });
     session('s1', 0, ['a', 'b', 'a', 'b']);
     session('s2', 10, ['rare', 'x']);
     session('s3', 20, ['rare', 'x', 'a']);
@@ -156,9 +156,9 @@ describe('cleaning, sessionisation and split', () => {
     const rows: EventRow[] = [];
     for (let s = 0; s < 10; s++) {
       const items = s < 8 ? ['a', 'b'] : ['a', 'new', 'b'];
-      items.forEach((item, k) =>
-        rows.push({ user: `u${s}`, item, type: 'click', timestampMs: T0 + s * 3_600_000 + k * MINUTE }),
-      );
+      items.forEach((item, k) => {
+        rows.push({ user: `u${s}`, item, type: 'click', timestampMs: T0 + s * 3_600_000 + k * MINUTE });
+      });
     }
     const prepared = prepareLog(
       logOf(rows),
