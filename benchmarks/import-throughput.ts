@@ -50,12 +50,12 @@ async function generate(path: string, n: number): Promise<void> {
     const event = u < 0.01 ? 'transaction' : u < 0.035 ? 'addtocart' : 'view';
     lines.push(`${t},${visitor},${event},${item},${event === 'transaction' ? ++transaction : ''}`);
     if (lines.length === 100_000) {
-      if (!out.write(`${lines.join('\n')}\n`)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(`${lines.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
       lines = [];
     }
   }
   out.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
 }
 
 interface Measurement {
@@ -94,7 +94,9 @@ async function runContender(name: string, file: string): Promise<void> {
     const writer = new EventLogFileWriter(out);
     const builder = new EventLogBuilder({ onChunk: (c, n) => writer.writeChunk(c, n) });
     let cells: string[] = [];
-    const index = new Map(['timestamp', 'visitorid', 'event', 'itemid', 'transactionid'].map((c, i) => [c, i]));
+    const index = new Map(
+      ['timestamp', 'visitorid', 'event', 'itemid', 'transactionid'].map((c, i) => [c, i]),
+    );
     const missing = new Set(source.missing);
     const read = (column: string) => {
       const cell = cells[index.get(column) as number];

@@ -1,2 +1,3 @@
+export * from './next-item/index.ts';
 export * from './ope/index.ts';
 export { formatMeanCi, normalQuantile, type Summary, summarize, tCritical } from './statistics.ts';

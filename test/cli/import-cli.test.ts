@@ -21,6 +21,8 @@ describe('nextbest import', () => {
   }
   lines.push('1438000000000,7,refund,3,'); // line 602
   lines.push('1438000000000,7,view'); // line 603
+  const prepareFile = join(dir, 'prepare.json');
+  writeFileSync(prepareFile, JSON.stringify({ minItemSupport: 2, split: { validation: 0.1, test: 0.2 } }));
   const file = join(dir, 'events.csv');
   writeFileSync(file, `${lines.join('\n')}\n`);
 
@@ -46,6 +48,21 @@ describe('nextbest import', () => {
       'bot filter',
       'sessionise',
     ]);
+  });
+
+  test('evaluate --data ranks held-out next items with the baselines', () => {
+    const result = run(['evaluate', '--data', 'shop.nbev', '--prepare', prepareFile, '--json'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    const out = JSON.parse(result.stdout);
+    assert.deepEqual(
+      out.results.map((r: { model: string }) => r.model),
+      ['popularity', 'session-knn'],
+    );
+    const hr = out.results[1].groups.click.metrics['hr@10'];
+    assert.ok(out.results[1].groups.click.targets > 0 && hr.lower <= hr.value && hr.value <= hr.upper);
+    const bad = run(['evaluate', '--data', 'shop.nbev', '--models', 'gru'], dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /E_USAGE at --models: unknown model 'gru'/);
   });
 
   test('a mapping that does not fit names the file and suggests the delimiter; exit code 2', () => {

@@ -7,6 +7,7 @@ import { evaluate, train } from '../../training/train.ts';
 import { intFlag, parseFlags, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
+import { runEvaluateData } from './evaluate-data.ts';
 
 export const trainHelp = `nextbest train --env <id> [--algorithm dqn | --config file.json] [--steps 50000] [--seed 0]
                [--env-options '{"length": 8}'] [--out agent.json] [--json] [--quiet]
@@ -15,7 +16,8 @@ Train an agent on a built-in environment and save its snapshot.`;
 
 export const evaluateHelp = `nextbest evaluate --env <id> --agent agent.json [--episodes 100] [--seed 0] [--json]
 
-Run the greedy policy of a saved agent for whole episodes; prints mean ± 95% CI.`;
+Run the greedy policy of a saved agent for whole episodes; prints mean ± 95% CI.
+On an imported event log: nextbest evaluate --data events.nbev --help`;
 
 function parseJsonFlag(name: string, value: string | undefined): unknown {
   if (value === undefined) return undefined;
@@ -101,6 +103,7 @@ export function runTrain(argv: string[]): number {
 }
 
 export function runEvaluate(argv: string[]): number {
+  if (argv.some((a) => a === '--data' || a.startsWith('--data='))) return runEvaluateData(argv);
   const f = parseFlags('evaluate', argv, {
     env: { type: 'string' },
     agent: { type: 'string' },
