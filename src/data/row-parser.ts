@@ -24,8 +24,9 @@ export { isProblem as isRowProblem };
 
 /**
  * Compiles a source mapping into one row parser. It is the row schema: every field is required,
- * typed and range-checked as the mapping says, and each failure names its column. (A zod object
- * per row costs more than the rest of the import together; see docs/decisions/0005.)
+ * typed and range-checked as the mapping says, and each failure carries a stable code and the
+ * column at fault, which the rejects file and the CLI report. (Why not a zod object per row:
+ * docs/decisions/0005.)
  */
 export function compileRowParser(source: SourceConfig): RowParser {
   const item = compileField(source.item, 'item');
