@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { EngineError } from '../core/engine-error.ts';
-import { allocateColumns, type Columns, type EventLog } from './event-log.ts';
+import { allocateColumns, type Columns, columnList, type EventLog } from './event-log.ts';
 
 /**
  * The imported-log file (`.nbev`): columns written in chunks as the import streams, then the id
@@ -32,15 +32,7 @@ export class EventLogFileWriter {
     const count = Buffer.alloc(4);
     count.writeUInt32LE(n, 0);
     writeSync(this.fd, count);
-    for (const column of [
-      columns.users,
-      columns.items,
-      columns.sessions,
-      columns.timestamps,
-      columns.values,
-      columns.propensities,
-      columns.types,
-    ]) {
+    for (const column of columnList(columns)) {
       writeSync(this.fd, new Uint8Array(column.buffer, column.byteOffset, n * column.BYTES_PER_ELEMENT));
     }
     this.rows += n;
@@ -126,15 +118,7 @@ export function readEventLog(path: string): EventLog {
     const n = buffer.readUInt32LE(offset);
     offset += 4;
     if (n === 0) break;
-    for (const column of [
-      columns.users,
-      columns.items,
-      columns.sessions,
-      columns.timestamps,
-      columns.values,
-      columns.propensities,
-      columns.types,
-    ]) {
+    for (const column of columnList(columns)) {
       const bytes = n * column.BYTES_PER_ELEMENT;
       new Uint8Array(column.buffer, at * column.BYTES_PER_ELEMENT, bytes).set(
         buffer.subarray(offset, offset + bytes),

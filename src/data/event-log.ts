@@ -186,6 +186,12 @@ export type Columns = Pick<
   'users' | 'items' | 'types' | 'timestamps' | 'sessions' | 'values' | 'propensities'
 >;
 
+/** The columns in a fixed order (the `.nbev` file's order). */
+export function columnList(columns: Columns) {
+  const { users, items, sessions, timestamps, values, propensities, types } = columns;
+  return [users, items, sessions, timestamps, values, propensities, types];
+}
+
 export function allocateColumns(n: number): Columns {
   return {
     users: new Int32Array(n),
@@ -214,17 +220,7 @@ function setAttributes(
 /** A new log holding the rows at `indices` (in that order), sharing the dictionaries. */
 export function selectRows(log: EventLog, indices: ArrayLike<number>): EventLog {
   const n = indices.length;
-  const out: EventLog = {
-    ...log,
-    length: n,
-    users: new Int32Array(n),
-    items: new Int32Array(n),
-    types: new Uint8Array(n),
-    timestamps: new Float64Array(n),
-    sessions: new Int32Array(n),
-    values: new Float64Array(n),
-    propensities: new Float64Array(n),
-  };
+  const out: EventLog = { ...log, length: n, ...allocateColumns(n) };
   for (let k = 0; k < n; k++) {
     const i = indices[k];
     out.users[k] = log.users[i];

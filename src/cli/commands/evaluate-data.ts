@@ -1,14 +1,13 @@
-import { parseConfig } from '../../core/config.ts';
 import { EngineError } from '../../core/engine-error.ts';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { prepareLog, SPLIT_PARTS, type SplitPart, splitSummary } from '../../data/prepare.ts';
-import { prepareConfigSchema } from '../../data/prepare-config.ts';
 import { PopularityModel, SessionKnnModel } from '../../evaluation/next-item/baselines.ts';
 import { evaluateNextItem, type Interval } from '../../evaluation/next-item/evaluate-next-item.ts';
 import type { NextItemModel } from '../../evaluation/next-item/next-item-model.ts';
-import { intFlag, parseFlags, readJson } from '../args.ts';
+import { intFlag, parseFlags } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
+import { readPrepareConfig } from './prepare-flag.ts';
 
 export const evaluateDataHelp = `nextbest evaluate --data events.nbev [--prepare prepare.json] [--models popularity,session-knn]
                   [--part test|validation] [--purchase-types purchase] [--seed 0] [--json]
@@ -53,11 +52,7 @@ export function runEvaluateData(argv: string[]): number {
       });
     }
   }
-  const prepareConfig = parseConfig(
-    prepareConfigSchema,
-    f.prepare ? readJson(f.prepare, 'prepare config') : {},
-    'prepare config',
-  );
+  const prepareConfig = readPrepareConfig(f.prepare);
   const prepared = prepareLog(readEventLog(f.data), prepareConfig);
   const groups = {
     click: ['click'],

@@ -1,13 +1,12 @@
-import { parseConfig } from '../../core/config.ts';
 import { EngineError } from '../../core/engine-error.ts';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { type ImportReport, importEvents } from '../../data/import-events.ts';
 import { prepareLog, splitSummary } from '../../data/prepare.ts';
-import { prepareConfigSchema } from '../../data/prepare-config.ts';
 import { IMPORT_PRESETS, parseImportConfig } from '../../data/presets.ts';
 import { parseCommandLine, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
+import { readPrepareConfig } from './prepare-flag.ts';
 
 export const importHelp = `nextbest import FILE... (--preset NAME | --config import.json) [--out events.nbev]
                [--rejects FILE] [--max-reject-fraction 0.5] [--prepare prepare.json] [--no-preview]
@@ -72,11 +71,7 @@ export async function runImport(argv: string[]): Promise<number> {
     raw = { ...raw, maxRejectFraction: Number(flags['max-reject-fraction']) };
   }
   const config = parseImportConfig(raw, flags.config ? `import config '${flags.config}'` : 'import options');
-  const prepareConfig = parseConfig(
-    prepareConfigSchema,
-    flags.prepare ? readJson(flags.prepare, 'prepare config') : {},
-    'prepare config',
-  );
+  const prepareConfig = readPrepareConfig(flags.prepare);
   const out = flags.out ?? 'events.nbev';
   const rejectsPath = flags.rejects ?? `${out.replace(/\.nbev$/, '')}.rejects.jsonl`;
   const quiet = Boolean(flags.quiet || flags.json);
