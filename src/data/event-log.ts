@@ -159,16 +159,7 @@ export class EventLogBuilder {
 
   build(): EventLog {
     if (this.onChunk) throw new Error('build() is for in-memory logs; this builder streams to a sink');
-    return {
-      length: this.length,
-      ...this.columns,
-      userIds: this.users.values,
-      itemIds: this.items.values,
-      sessionIds: this.sessions.values,
-      typeNames: this.types.values,
-      userAttributes: this.userAttributes,
-      itemAttributes: this.itemAttributes,
-    };
+    return { length: this.length, ...this.columns, ...this.dictionaries() };
   }
 
   private grow(): void {
