@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { EngineError } from '../core/engine-error.ts';
 import { allocateColumns, type Columns, columnList, type EventLog } from './event-log.ts';
 
@@ -18,6 +18,7 @@ export class EventLogFileWriter {
   private readonly fd: number;
   private readonly partial: string;
   private rows = 0;
+  private closed = false;
 
   constructor(private readonly path: string) {
     this.partial = `${path}.partial`;
@@ -46,12 +47,17 @@ export class EventLogFileWriter {
     writeSync(this.fd, tail);
     writeSync(this.fd, json);
     closeSync(this.fd);
+    this.closed = true;
     renameSync(this.partial, this.path);
     return this.rows;
   }
 
+  /** Drops the partial file; safe to call after finish() or twice. */
   abort(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
+    rmSync(this.partial, { force: true });
   }
 }
 

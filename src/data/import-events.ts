@@ -99,10 +99,8 @@ export async function importEvents(
       sources.push(await importSource(source.file, source, builder, rejects, options.onProgress));
     }
     let log: EventLog | undefined;
-    if (writer) {
-      builder.flush();
-      writer.finish(builder.dictionaries());
-    } else {
+    if (writer) builder.flush();
+    else {
       log = builder.build();
       tally(log.types, log.timestamps, log.length);
     }
@@ -138,6 +136,8 @@ export async function importEvents(
         },
       );
     }
+    // Only an import that passed the reject check lands under its name.
+    writer?.finish(builder.dictionaries());
     return { log, report };
   } catch (error) {
     writer?.abort();

@@ -172,6 +172,10 @@ describe('event import', () => {
       return true;
     });
     assert.equal(readFileSync(rejects, 'utf8').trim().split('\n').length, 2);
+    // Streaming to a file: the same error, and neither the output nor its partial file is left.
+    const out = join(dir, 'mostly-bad.nbev');
+    await assert.rejects(importEvents({ config, outputPath: out }), { code: 'E_TOO_MANY_REJECTS' });
+    assert.ok(!existsSync(out) && !existsSync(`${out}.partial`));
   });
 
   it('rejects a bad mapping with the field at fault', () => {
