@@ -61,27 +61,6 @@ export class EventLogFileWriter {
   }
 }
 
-/** Writes a whole in-memory log (e.g. after cleaning) as one file. */
-export function writeEventLog(path: string, log: EventLog): void {
-  const writer = new EventLogFileWriter(path);
-  const chunk = 1 << 20;
-  for (let start = 0; start < log.length; start += chunk) {
-    const n = Math.min(chunk, log.length - start);
-    const view: Columns = {
-      users: log.users.subarray(start, start + n),
-      items: log.items.subarray(start, start + n),
-      sessions: log.sessions.subarray(start, start + n),
-      timestamps: log.timestamps.subarray(start, start + n),
-      values: log.values.subarray(start, start + n),
-      propensities: log.propensities.subarray(start, start + n),
-      types: log.types.subarray(start, start + n),
-    };
-    writer.writeChunk(view, n);
-  }
-  const { length: _length, users, items, sessions, timestamps, values, propensities, types, ...dicts } = log;
-  writer.finish(dicts);
-}
-
 /** Reads a `.nbev` file written by `nextbest import`. */
 export function readEventLog(path: string): EventLog {
   let buffer: Buffer;

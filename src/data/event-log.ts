@@ -72,13 +72,6 @@ export class Dictionary {
     return id;
   }
 
-  get(value: string): number | undefined {
-    const key = canonicalInteger(value);
-    if (key < 0) return this.index.get(value);
-    const id = this.numeric.getOrAdd(key, -1);
-    return id < 0 ? undefined : id;
-  }
-
   get size(): number {
     return this.values.length;
   }
@@ -225,14 +218,6 @@ export function selectRows(log: EventLog, indices: ArrayLike<number>): EventLog 
   return out;
 }
 
-/** Row indices where `keep` is true. */
-export function whereRows(log: EventLog, keep: (i: number) => boolean): Int32Array {
-  const out = new Int32Array(log.length);
-  let n = 0;
-  for (let i = 0; i < log.length; i++) if (keep(i)) out[n++] = i;
-  return out.subarray(0, n);
-}
-
 /** Count of events per type name. */
 export function countByType(log: EventLog): Record<string, number> {
   const counts = new Array<number>(log.typeNames.length).fill(0);
@@ -267,7 +252,7 @@ class IntIndex {
   private size = 0;
   private shift = 22; // 32 - log2(capacity)
 
-  /** The key's id; when absent, `fresh` is stored and returned (unless fresh < 0: nothing stored). */
+  /** The key's id; when absent, `fresh` is stored and returned. */
   getOrAdd(key: number, fresh: number): number {
     const mask = this.keys.length - 1;
     let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
@@ -277,7 +262,6 @@ class IntIndex {
       if (k === -1) break;
       slot = (slot + 1) & mask;
     }
-    if (fresh < 0) return -1;
     this.keys[slot] = key;
     this.ids[slot] = fresh;
     if (++this.size * 2 > this.keys.length) this.grow();

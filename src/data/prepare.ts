@@ -97,23 +97,22 @@ export function prepareLog(source: EventLog, config: PrepareConfig): PreparedLog
   );
 
   // Time-based split on session end time (quantiles of the surviving sessions).
+  // One pass: the sessions with a kept event, and the time of their last kept event.
   const survivors: number[] = [];
+  const endTimes: number[] = [];
   for (let s = 0; s + 1 < starts.length; s++) {
     let end = -1;
     for (let k = starts[s]; k < starts[s + 1]; k++) if (keep[order[k]]) end = order[k];
-    if (end >= 0) survivors.push(s);
+    if (end < 0) continue;
+    survivors.push(s);
+    endTimes.push(source.timestamps[end]);
   }
   if (survivors.length === 0) {
     throw new EngineError('E_LOG_EMPTY', 'cleaning removed every event', {
       hint: 'lower minItemSupport / minSessionLength, or check the bot filter',
     });
   }
-  const endTime = (s: number) => {
-    let t = Number.NEGATIVE_INFINITY;
-    for (let k = starts[s]; k < starts[s + 1]; k++) if (keep[order[k]]) t = source.timestamps[order[k]];
-    return t;
-  };
-  const ends = Float64Array.from(survivors, endTime);
+  const ends = Float64Array.from(endTimes);
   const sortedEnds = Float64Array.from(ends).sort();
   const cut = (fraction: number) =>
     fraction <= 0
@@ -177,7 +176,6 @@ export function prepareLog(source: EventLog, config: PrepareConfig): PreparedLog
   }
   const log = selectRows(source, rows);
   log.sessionIds = sessionIds;
-  log.values = log.values.slice();
   for (let s = 0; s + 1 < newStarts.length; s++) log.sessions.fill(s, newStarts[s], newStarts[s + 1]);
   const sessionStarts = Int32Array.from(newStarts);
   const part = Uint8Array.from(sessionPart);
