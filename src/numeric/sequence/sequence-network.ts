@@ -1,0 +1,357 @@
+import { z } from 'zod';
+import type { Rng } from '../../core/rng.ts';
+import { denseBackward, denseForward } from '../dense.ts';
+import type { Heap, Tensor } from '../heap.ts';
+import { Activation } from '../kernels/kernels.ts';
+import { GruLayer, type GruWorkspace } from './gru.ts';
+import { layerNormBackward, layerNormForward } from './layer-norm.ts';
+import { ParameterPlan } from './parameters.ts';
+import { type AttentionScratch, AttentionStack } from './self-attention.ts';
+
+export const sequenceNetworkSchema = z
+  .object({
+    /** `gru`: GRU4Rec-style recurrent encoder; `attention`: SASRec-style self-attention encoder. */
+    encoder: z.enum(['gru', 'attention']).default('gru'),
+    /** Item embedding width (for `attention`, also the model width). */
+    embedding: z.number().int().min(1).max(1024).default(64),
+    /** GRU hidden width (ignored by `attention`). */
+    hidden: z.number().int().min(1).max(1024).default(64),
+    /** The last k interactions the encoder reads (SQN uses 10). */
+    maxLength: z.number().int().min(1).max(200).default(10),
+    /** Self-attention blocks (ignored by `gru`). */
+    blocks: z.number().int().min(1).max(8).default(2),
+  })
+  .strict();
+export type SequenceNetworkOptions = z.output<typeof sequenceNetworkSchema>;
+
+/** Which output layers a network has: next-item logits, Q-values, or both (SQN). */
+export type SequenceHead = 'supervised' | 'q';
+
+interface Workspace {
+  maxBatch: number;
+  mask: Uint8Array;
+  items: Int32Array;
+  x0: Tensor;
+  dX0: Tensor;
+  last: Tensor;
+  lastHat: Tensor;
+  lastRstd: Tensor;
+  rep: Tensor;
+  dRep: Tensor;
+  dRepHead: Tensor;
+  dLastRows: Tensor;
+  heads: Record<SequenceHead, Tensor>;
+  dHead: Tensor;
+  transposed: Tensor;
+  gru: GruWorkspace | null;
+  attention: AttentionScratch | null;
+}
+
+/**
+ * Item sequence → representation → heads, over one flat parameter buffer: the item embedding
+ * (row 0 is padding and stays zero), a GRU or self-attention encoder, and one or two linear heads
+ * over the whole catalogue (a supervised next-item head and a Q head, as in SQN, Xin et al. 2020).
+ * Inputs are B×T item indices, left-padded with 0; item i of the log is index i + 1.
+ */
+export class SequenceNetwork {
+  readonly params: Tensor;
+  readonly grads: Tensor;
+  readonly options: SequenceNetworkOptions;
+  readonly width: number;
+  private readonly embedding: number;
+  private readonly positions: number;
+  private readonly finalGain: number;
+  private readonly finalBias: number;
+  private readonly headWeights: Record<SequenceHead, { weight: number; bias: number }>;
+  private readonly gru: GruLayer | null;
+  private readonly attention: AttentionStack | null;
+  private readonly workspaces: Workspace[] = [];
+
+  constructor(
+    readonly heap: Heap,
+    readonly itemCount: number,
+    readonly heads: readonly SequenceHead[],
+    options: Partial<SequenceNetworkOptions>,
+    rng: Rng,
+  ) {
+    this.options = sequenceNetworkSchema.parse(options);
+    const { encoder, embedding: E, hidden, maxLength: T, blocks } = this.options;
+    const plan = new ParameterPlan();
+    // Embeddings ~ U(±1/√E); the padding row is zeroed below and never receives a gradient.
+    this.embedding = plan.take((itemCount + 1) * E, { uniform: 1 / Math.sqrt(E) });
+    if (encoder === 'gru') {
+      this.gru = new GruLayer(plan, E, hidden, T);
+      this.attention = null;
+      this.width = hidden;
+      this.positions = 0;
+      this.finalGain = 0;
+      this.finalBias = 0;
+    } else {
+      this.gru = null;
+      this.positions = plan.take(T * E, { uniform: 1 / Math.sqrt(E) });
+      this.attention = new AttentionStack(plan, E, T, blocks);
+      this.width = E;
+      this.finalGain = plan.take(E, 'ones');
+      this.finalBias = plan.take(E, 'zeros');
+    }
+    const bound = { uniform: 1 / Math.sqrt(this.width) };
+    const headWeights = {} as Record<SequenceHead, { weight: number; bias: number }>;
+    for (const head of heads) {
+      headWeights[head] = {
+        weight: plan.take(this.width * itemCount, bound),
+        bias: plan.take(itemCount, 'zeros'),
+      };
+    }
+    this.headWeights = headWeights;
+    this.params = heap.alloc(plan.size);
+    this.grads = heap.alloc(plan.size);
+    const p = this.params.data;
+    plan.initialise(p, rng);
+    p.fill(0, this.embedding, this.embedding + E);
+  }
+
+  get parameterCount(): number {
+    return this.params.length;
+  }
+
+  private workspace(maxBatch: number): Workspace {
+    const existing = this.workspaces.find((w) => w.maxBatch >= maxBatch);
+    if (existing) return existing;
+    const heap = this.heap;
+    const { embedding: E, maxLength: T } = this.options;
+    const H = this.width;
+    const N = this.itemCount;
+    const heads = {} as Record<SequenceHead, Tensor>;
+    for (const head of this.heads) heads[head] = heap.alloc(maxBatch * N);
+    const ws: Workspace = {
+      maxBatch,
+      mask: new Uint8Array(maxBatch * T),
+      items: new Int32Array(maxBatch * T),
+      x0: heap.alloc(maxBatch * T * E),
+      dX0: heap.alloc(maxBatch * T * E),
+      last: heap.alloc(maxBatch * H),
+      lastHat: heap.alloc(maxBatch * H),
+      lastRstd: heap.alloc(maxBatch),
+      rep: heap.alloc(maxBatch * H),
+      dRep: heap.alloc(maxBatch * H),
+      dRepHead: heap.alloc(maxBatch * H),
+      dLastRows: this.attention ? heap.alloc(maxBatch * T * E) : heap.alloc(4),
+      heads,
+      dHead: heap.alloc(maxBatch * N),
+      transposed: heap.alloc(H * N),
+      gru: this.gru ? this.gru.workspace(heap, maxBatch) : null,
+      attention: this.attention ? this.attention.scratch(heap, maxBatch) : null,
+    };
+    this.workspaces.push(ws);
+    this.workspaces.sort((a, b) => a.maxBatch - b.maxBatch);
+    return ws;
+  }
+
+  /**
+   * Encode a batch of sequences (B×T indices, 0 = padding) and compute the requested heads.
+   * Returns views of each head's B×N outputs, valid until the next call.
+   */
+  forward(
+    items: Int32Array,
+    batch: number,
+    heads: readonly SequenceHead[] = this.heads,
+  ): Record<SequenceHead, Float32Array> {
+    const ws = this.workspace(batch);
+    const kern = this.heap.kernels;
+    const { embedding: E, maxLength: T } = this.options;
+    const H = this.width;
+    const N = this.itemCount;
+    const base = this.params.offset;
+    const f = kern.f32;
+    const scale = this.attention ? Math.sqrt(E) : 1;
+    ws.items.set(items.subarray(0, batch * T));
+    for (let r = 0; r < batch * T; r++) {
+      const item = items[r];
+      if (item < 0 || item > N) throw new RangeError(`item index ${item} outside 0..${N}`);
+      ws.mask[r] = item === 0 ? 0 : 1;
+      const to = ws.x0.offset + r * E;
+      if (item === 0) {
+        f.fill(0, to, to + E);
+        continue;
+      }
+      const from = base + this.embedding + item * E;
+      const pos = base + this.positions + (r % T) * E;
+      for (let j = 0; j < E; j++) f[to + j] = f[from + j] * scale + (this.attention ? f[pos + j] : 0);
+    }
+    if (this.gru && ws.gru) {
+      const last = this.gru.forward(this.heap, base, ws.gru, ws.x0.offset, ws.mask, batch);
+      f.copyWithin(ws.rep.offset, last, last + batch * H);
+    } else if (this.attention && ws.attention) {
+      const out = this.attention.forward(this.heap, base, ws.attention, ws.x0.offset, ws.mask, batch);
+      for (let b = 0; b < batch; b++) {
+        const from = out + (b * T + T - 1) * E;
+        f.copyWithin(ws.last.offset + b * E, from, from + E);
+      }
+      layerNormForward(
+        f,
+        ws.rep.offset,
+        ws.last.offset,
+        ws.lastHat.offset,
+        ws.lastRstd.offset,
+        base + this.finalGain,
+        base + this.finalBias,
+        batch,
+        E,
+      );
+      // An empty sequence has no real position to read: its representation is zero, as the GRU's
+      // h_0 is, so the heads fall back to their biases (a learned prior over items).
+      for (let b = 0; b < batch; b++) {
+        if (!ws.mask[b * T + T - 1]) f.fill(0, ws.rep.offset + b * E, ws.rep.offset + (b + 1) * E);
+      }
+    }
+    const result = {} as Record<SequenceHead, Float32Array>;
+    for (const head of heads) {
+      const w = this.headWeights[head];
+      if (!w) throw new RangeError(`this network has no ${head} head`);
+      denseForward(
+        kern,
+        ws.heads[head].offset,
+        ws.rep.offset,
+        base + w.weight,
+        base + w.bias,
+        batch,
+        H,
+        N,
+        Activation.none,
+      );
+      result[head] = ws.heads[head].data.subarray(0, batch * N);
+    }
+    return result;
+  }
+
+  /** The B×width representations of the last forward pass (a copy). */
+  representation(batch: number): Float32Array {
+    return this.workspace(batch).rep.data.slice(0, batch * this.width);
+  }
+
+  /**
+   * Backward from ∂L/∂head outputs (B×N each, for the heads given) through the activations of the
+   * last `forward` on the same batch size; gradients are added to `grads`.
+   */
+  backward(dHeads: Partial<Record<SequenceHead, Float32Array>>, batch: number): void {
+    const ws = this.workspace(batch);
+    const kern = this.heap.kernels;
+    const { embedding: E, maxLength: T } = this.options;
+    const H = this.width;
+    const N = this.itemCount;
+    const base = this.params.offset;
+    const gradBase = this.grads.offset;
+    let first = true;
+    for (const head of this.heads) {
+      const d = dHeads[head];
+      if (!d) continue;
+      const w = this.headWeights[head];
+      ws.dHead.data.set(d.subarray(0, batch * N));
+      denseBackward(
+        kern,
+        first ? ws.dRep.offset : ws.dRepHead.offset,
+        ws.dHead.offset,
+        0,
+        ws.rep.offset,
+        base + w.weight,
+        gradBase + w.weight,
+        gradBase + w.bias,
+        ws.transposed.offset,
+        batch,
+        H,
+        N,
+        Activation.none,
+      );
+      if (!first) {
+        const f = kern.f32;
+        for (let i = 0; i < batch * H; i++) f[ws.dRep.offset + i] += f[ws.dRepHead.offset + i];
+      }
+      first = false;
+    }
+    if (first) return;
+    const f = kern.f32;
+    if (this.gru && ws.gru) {
+      this.gru.backward(
+        this.heap,
+        base,
+        gradBase,
+        ws.gru,
+        ws.x0.offset,
+        ws.mask,
+        ws.dRep.offset,
+        ws.dX0.offset,
+        batch,
+      );
+    } else if (this.attention && ws.attention) {
+      const dRows = ws.dLastRows.offset;
+      f.fill(0, dRows, dRows + batch * T * E);
+      for (let b = 0; b < batch; b++) {
+        if (!ws.mask[b * T + T - 1]) continue;
+        // LN_f backward straight into the last row of each sequence.
+        layerNormBackward(
+          f,
+          dRows + (b * T + T - 1) * E,
+          ws.dRep.offset + b * E,
+          ws.lastHat.offset + b * E,
+          ws.lastRstd.offset + b,
+          base + this.finalGain,
+          gradBase + this.finalGain,
+          gradBase + this.finalBias,
+          1,
+          E,
+          false,
+        );
+      }
+      this.attention.backward(this.heap, base, gradBase, ws.attention, dRows, ws.dX0.offset, batch);
+    }
+    const scale = this.attention ? Math.sqrt(E) : 1;
+    const dEmb = gradBase + this.embedding;
+    const dPos = gradBase + this.positions;
+    for (let r = 0; r < batch * T; r++) {
+      if (!ws.mask[r]) continue;
+      const item = ws.items[r];
+      const from = ws.dX0.offset + r * E;
+      const to = dEmb + item * E;
+      for (let j = 0; j < E; j++) f[to + j] += f[from + j] * scale;
+      if (this.attention) {
+        const pos = dPos + (r % T) * E;
+        for (let j = 0; j < E; j++) f[pos + j] += f[from + j];
+      }
+    }
+  }
+
+  zeroGrad(): void {
+    this.grads.data.fill(0);
+  }
+
+  /** Hard copy (τ = 1) or Polyak averaging of another network's weights into this one. */
+  updateFrom(source: SequenceNetwork, tau = 1): void {
+    if (tau >= 1) this.params.data.set(source.params.data);
+    else this.heap.kernels.polyak(this.params.offset, source.params.offset, this.params.length, tau);
+  }
+
+  dispose(): void {
+    this.params.free();
+    this.grads.free();
+    for (const ws of this.workspaces) {
+      for (const t of [
+        ws.x0,
+        ws.dX0,
+        ws.last,
+        ws.lastHat,
+        ws.lastRstd,
+        ws.rep,
+        ws.dRep,
+        ws.dRepHead,
+        ws.dLastRows,
+        ws.dHead,
+        ws.transposed,
+        ...Object.values(ws.heads),
+      ])
+        t.free();
+    }
+    this.gru?.dispose();
+    this.attention?.dispose();
+    this.workspaces.length = 0;
+  }
+}

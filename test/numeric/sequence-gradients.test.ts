@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Rng } from '../../src/core/rng.ts';
+import { Heap } from '../../src/numeric/heap.ts';
+import { ReferenceKernels } from '../../src/numeric/kernels/reference-kernels.ts';
+import { WasmKernels, wasmModule } from '../../src/numeric/kernels/wasm-kernels.ts';
+import { SequenceNetwork, type SequenceNetworkOptions } from '../../src/numeric/sequence/sequence-network.ts';
+
+/**
+ * Finite differences over every parameter of a small sequence network, L = Σ c_s ⊙ logits + Σ c_q ⊙ Q,
+ * on a batch that mixes full, left-padded and empty sequences. The padding row of the embedding must
+ * get no gradient and embeddings of items absent from the batch none either.
+ */
+function check(heap: Heap, options: Partial<SequenceNetworkOptions>, label: string): void {
+  const rng = new Rng(11);
+  const items = 7;
+  const T = 4;
+  const net = new SequenceNetwork(
+    heap,
+    items,
+    ['supervised', 'q'],
+    { embedding: 6, hidden: 5, maxLength: T, blocks: 2, ...options },
+    rng,
+  );
+  // Rows: a full sequence, one left-padded to two items, one with a single item, one empty.
+  const input = Int32Array.from([3, 1, 4, 1, 0, 0, 5, 2, 0, 0, 0, 6, 0, 0, 0, 0]);
+  const batch = 4;
+  const cs = Float32Array.from({ length: batch * items }, () => rng.normal());
+  const cq = Float32Array.from({ length: batch * items }, () => rng.normal());
+  const loss = () => {
+    const out = net.forward(input, batch);
+    let total = 0;
+    for (let i = 0; i < batch * items; i++) total += cs[i] * out.supervised[i] + cq[i] * out.q[i];
+    return total;
+  };
+  net.zeroGrad();
+  loss();
+  net.backward({ supervised: cs, q: cq }, batch);
+  const analytic = net.grads.data.slice();
+  const params = net.params.data;
+  const h = 1e-2;
+  const center = loss();
+  let checked = 0;
+  let kinks = 0;
+  for (let i = 0; i < params.length; i++) {
+    const saved = params[i];
+    params[i] = saved + h;
+    const up = loss();
+    params[i] = saved - h;
+    const down = loss();
+    params[i] = saved;
+    const numeric = (up - down) / (2 * h);
+    if (Math.abs(numeric - analytic[i]) <= 3e-3 + 2e-2 * Math.abs(numeric)) {
+      if (numeric !== 0) checked++;
+      continue;
+    }
+    // Not differentiable here: a ReLU switches inside [−h, h], so the one-sided slopes disagree.
+    const right = (up - center) / h;
+    const left = (center - down) / h;
+    assert.ok(
+      Math.abs(right - left) > 0.02 * Math.max(1, Math.abs(right)),
+      `${label}: parameter ${i} analytic ${analytic[i]} numeric ${numeric}`,
+    );
+    kinks++;
+  }
+  assert.ok(checked > 200, `${label}: only ${checked} parameters had a gradient`);
+  assert.ok(kinks <= 4, `${label}: ${kinks} parameters sat on a ReLU kink`);
+  // Padding row (index 0) and item 7, which never appears, get exactly zero.
+  for (let j = 0; j < 6; j++) assert.equal(analytic[j], 0, `${label}: padding embedding got a gradient`);
+  for (let j = 0; j < 6; j++) assert.equal(analytic[7 * 6 + j], 0, `${label}: unseen item got a gradient`);
+  net.dispose();
+}
+
+describe('sequence encoders: finite-difference gradient checks', () => {
+  const heaps: Array<[string, () => Heap]> = [['reference', () => new Heap(new ReferenceKernels())]];
+  const module = wasmModule();
+  if (module) heaps.push(['wasm-simd', () => new Heap(new WasmKernels(module))]);
+  for (const [name, makeHeap] of heaps) {
+    test(`GRU encoder with supervised and Q heads (${name} kernels)`, () => {
+      check(makeHeap(), { encoder: 'gru' }, `${name}/gru`);
+    });
+    test(`self-attention encoder, two blocks (${name} kernels)`, () => {
+      check(makeHeap(), { encoder: 'attention' }, `${name}/attention`);
+    });
+  }
+
+  test('a left-padded sequence encodes exactly like the same items without padding (GRU)', () => {
+    const heap = new Heap(new ReferenceKernels());
+    const short = new SequenceNetwork(
+      heap,
+      5,
+      ['supervised'],
+      { maxLength: 2, embedding: 4, hidden: 3 },
+      new Rng(2),
+    );
+    const long = new SequenceNetwork(
+      heap,
+      5,
+      ['supervised'],
+      { maxLength: 5, embedding: 4, hidden: 3 },
+      new Rng(2),
+    );
+    const a = short.forward(Int32Array.from([2, 3]), 1).supervised.slice();
+    const b = long.forward(Int32Array.from([0, 0, 0, 2, 3]), 1).supervised.slice();
+    for (let i = 0; i < 5; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-6);
+  });
+});
