@@ -4,9 +4,7 @@
  * batch-256 Q inference. PyTorch runs from Debian's python3-torch with 1 thread, then 2 threads with
  * OMP_WAIT_POLICY=PASSIVE. Usage: npx tsx benchmarks/dqn-throughput.ts [--seconds 3] [--json]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createAgent } from '../src/agents/create-agent.ts';
 import type { DqnAgent } from '../src/agents/dqn.ts';
@@ -14,24 +12,11 @@ import { Rng } from '../src/core/rng.ts';
 import { box, discrete } from '../src/core/spaces.ts';
 import { getHeap } from '../src/numeric/heap.ts';
 import { type WasmKernels, wasmKernelModule } from '../src/numeric/kernels/wasm-kernels.ts';
+import { ensureTorch, rate, runTorchPeer } from './torch-peer.ts';
 import { writeResult } from './write-result.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 3) || 3;
-const PYTHON = '/usr/bin/python3';
-
-function rate(fn: () => void, budgetSeconds: number): number {
-  for (let i = 0; i < 50; i++) fn();
-  let count = 0;
-  const start = performance.now();
-  while (performance.now() - start < budgetSeconds * 1000) {
-    for (let i = 0; i < 20; i++) fn();
-    count += 20;
-  }
-  return count / ((performance.now() - start) / 1000);
-}
-
 function ours(kernels: 'wasm' | 'reference', double: boolean) {
   const agent = createAgent({
     algorithm: 'dqn',
@@ -65,35 +50,13 @@ function ours(kernels: 'wasm' | 'reference', double: boolean) {
   return { updatesPerSecond: updates, batch1PerSecond: batch1, batch256PerSecond: batch256 };
 }
 
-function ensureTorch(): boolean {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-  if (probe.status === 0) return true;
-  console.error(
-    'PyTorch is missing: installing python3-torch and libopenblas0-pthread from Debian with apt-get…',
-  );
-  try {
-    execFileSync('apt-get', ['install', '-y', '-qq', 'python3-torch', 'libopenblas0-pthread'], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch {
-    console.error('apt-get failed; PyTorch columns will be empty.');
-    return false;
-  }
-  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-}
-
 function torch(threads: number) {
-  const out = execFileSync(PYTHON, [join(here, 'peers', 'torch_dqn.py'), String(threads), String(seconds)], {
-    env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as {
+  return runTorchPeer<{
     torch: string;
     updatesPerSecond: number;
     batch1PerSecond: number;
     batch256PerSecond: number;
-  };
+  }>('torch_dqn.py', threads, [String(seconds)]);
 }
 
 type Row = { name: string; updatesPerSecond: number; batch1PerSecond: number; batch256PerSecond: number };
@@ -132,7 +95,7 @@ if (fused) child('wasm SIMD (no FMA), 1 thread', { NEXTBEST_RELAXED_SIMD: '0', N
 console.error('measuring NextBest reference kernels…');
 rows.push({ name: 'NextBest reference TypeScript, DQN', ...ours('reference', false) });
 let version = 'missing';
-if (existsSync(PYTHON) && ensureTorch()) {
+if (ensureTorch()) {
   for (const threads of [1, 2]) {
     console.error(`measuring PyTorch, ${threads} thread(s)…`);
     const r = torch(threads);

@@ -13,6 +13,7 @@ import { dqnConfigSchema, reinforceConfigSchema, tabularQConfigSchema } from './
 import { DqnAgent } from './dqn.ts';
 import { ParametricDqnAgent } from './parametric-dqn.ts';
 import { ReinforceAgent } from './reinforce.ts';
+import { SqnAgent, sqnConfigSchema } from './sqn.ts';
 import { TabularQAgent } from './tabular-q.ts';
 
 interface Restorable extends Agent {
@@ -43,6 +44,7 @@ const factories = new Map<string, AgentFactory>([
     { schema: linearThompsonConfigSchema, create: (c) => new LinearBanditAgent(c as never) },
   ],
   ['epsilon-greedy', { schema: epsilonGreedyConfigSchema, create: (c) => new LinearBanditAgent(c as never) }],
+  ['sqn', { schema: sqnConfigSchema, create: (c) => new SqnAgent(c as never) }],
   ['hybrid-linucb', { schema: hybridLinUcbConfigSchema, create: (c) => new HybridLinUcbAgent(c as never) }],
 ]);
 

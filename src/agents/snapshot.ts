@@ -1,7 +1,7 @@
 import type { RngState } from '../core/rng.ts';
 import { Rng } from '../core/rng.ts';
 import type { AgentSnapshot } from '../core/types.ts';
-import type { Mlp } from '../numeric/mlp.ts';
+import type { Tensor } from '../numeric/heap.ts';
 import type { Optimizer } from '../numeric/optimizers.ts';
 import { decodeFloat32, encodeFloat32 } from '../numeric/serialize.ts';
 
@@ -38,7 +38,11 @@ export function restoreCounters(state: Record<string, unknown>): {
 }
 
 /** Online and target weights plus the optimiser's moments (value-based deep agents). */
-export function valueNetworkState(online: Mlp, target: Mlp, optimizer: Optimizer): Record<string, unknown> {
+export function valueNetworkState(
+  online: { params: Tensor },
+  target: { params: Tensor },
+  optimizer: Optimizer,
+): Record<string, unknown> {
   const o = optimizer.exportState();
   return {
     online: encodeFloat32(online.params.data),
@@ -53,8 +57,8 @@ export function valueNetworkState(online: Mlp, target: Mlp, optimizer: Optimizer
 
 export function restoreValueNetworks(
   state: Record<string, unknown>,
-  online: Mlp,
-  target: Mlp,
+  online: { params: Tensor },
+  target: { params: Tensor },
   optimizer: Optimizer,
 ): void {
   online.params.set(decodeFloat32(state.online as string));
