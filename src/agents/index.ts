@@ -13,6 +13,13 @@ export { epsilonAt, epsilonGreedy, requireAllowedAction, softmaxProbabilities } 
 export { ParametricDqnAgent } from './parametric-dqn.ts';
 export { UniformRandomPolicy } from './random-policy.ts';
 export { ReinforceAgent } from './reinforce.ts';
-export { emptyBatch, type SequenceBatch, SqnAgent, type SqnConfig, sqnConfigSchema } from './sqn.ts';
+export {
+  emptyBatch,
+  type SequenceBatch,
+  SqnAgent,
+  type SqnConfig,
+  type SqnConfigInput,
+  sqnConfigSchema,
+} from './sqn.ts';
 export { TabularQAgent } from './tabular-q.ts';
 export * from './update-rules.ts';

@@ -81,6 +81,7 @@ export const sqnConfigSchema = z
     }
   });
 export type SqnConfig = z.output<typeof sqnConfigSchema>;
+export type SqnConfigInput = z.input<typeof sqnConfigSchema>;
 
 /** A batch of logged transitions over item sequences (rows of k indices, 0 = padding). */
 export interface SequenceBatch {

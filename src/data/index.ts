@@ -23,3 +23,9 @@ export { type PrepareConfig, prepareConfigSchema } from './prepare-config.ts';
 export { IMPORT_PRESETS, parseImportConfig, presetFor } from './presets.ts';
 export { compileRowParser } from './row-parser.ts';
 export { argsortNumbers, stableSortByGroup } from './sort.ts';
+export {
+  DEFAULT_EVENT_REWARDS,
+  type SequenceTransitions,
+  sequenceTransitions,
+  writeSequence,
+} from './transitions.ts';

@@ -4,10 +4,12 @@ import { prepareLog, SPLIT_PARTS, type SplitPart, splitSummary } from '../../dat
 import { PopularityModel, SessionKnnModel } from '../../evaluation/next-item/baselines.ts';
 import { evaluateNextItem, type Interval } from '../../evaluation/next-item/evaluate-next-item.ts';
 import type { NextItemModel } from '../../evaluation/next-item/next-item-model.ts';
-import { intFlag, parseFlags } from '../args.ts';
+import { SequenceRecommender } from '../../evaluation/next-item/sequence-recommender.ts';
+import { intFlag, parseFlags, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
+import { SEQUENCE_MODELS, sequenceFlagSpecs, sequenceFlagsHelp, sequenceOptions } from './sequence-flags.ts';
 
 export const evaluateDataHelp = `nextbest evaluate --data events.nbev [--prepare prepare.json] [--models popularity,session-knn]
                   [--part test|validation] [--purchase-types purchase] [--seed 0] [--json]
@@ -15,12 +17,17 @@ export const evaluateDataHelp = `nextbest evaluate --data events.nbev [--prepare
 Rank the whole catalogue for every next interaction of the held-out sessions of an imported log
 (the SQN protocol): HR@5/10/20 and NDCG@5/10/20 for click and purchase targets, with 95% intervals
 that resample sessions. --purchase-types counts other event types as purchases (SQN treats
-RetailRocket add-to-carts as purchases: --purchase-types purchase,cart).`;
+RetailRocket add-to-carts as purchases: --purchase-types purchase,cart).
+Models: popularity and session-knn (the default), and the trainable ${Object.keys(SEQUENCE_MODELS).join(', ')},
+trained here on the training sessions; --load model.json (repeatable) evaluates models saved by
+'nextbest train --data'.
+${sequenceFlagsHelp}`;
 
-const MODELS: Record<string, () => NextItemModel> = {
+const BASELINES: Record<string, () => NextItemModel> = {
   popularity: () => new PopularityModel(),
   'session-knn': () => new SessionKnnModel(),
 };
+const MODEL_NAMES = [...Object.keys(BASELINES), ...Object.keys(SEQUENCE_MODELS)];
 
 export function runEvaluateData(argv: string[]): number {
   const f = parseFlags('evaluate', argv, {
@@ -30,7 +37,9 @@ export function runEvaluateData(argv: string[]): number {
     part: { type: 'string' },
     'purchase-types': { type: 'string' },
     seed: { type: 'string' },
+    load: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
+    ...sequenceFlagSpecs,
     help: { type: 'boolean', default: false },
   });
   if (f.help || !f.data) {
@@ -43,12 +52,13 @@ export function runEvaluateData(argv: string[]): number {
       path: '--part',
     });
   }
-  const names = (f.models ?? Object.keys(MODELS).join(',')).split(',');
+  const names =
+    f.models !== undefined ? f.models.split(',').filter(Boolean) : f.load ? [] : Object.keys(BASELINES);
   for (const name of names) {
-    if (!MODELS[name]) {
+    if (!MODEL_NAMES.includes(name)) {
       throw new EngineError('E_USAGE', `unknown model '${name}'`, {
         path: '--models',
-        hint: `models: ${Object.keys(MODELS).join(', ')}`,
+        hint: `models: ${MODEL_NAMES.join(', ')}`,
       });
     }
   }
@@ -59,14 +69,27 @@ export function runEvaluateData(argv: string[]): number {
     purchase: (f['purchase-types'] ?? 'purchase').split(','),
   };
   const seed = intFlag('seed', f.seed, 0);
-  const bar = progressBar('evaluating', names.length, f.json);
-  const results = names.map((name, k) => {
-    const model = MODELS[name]();
-    model.fit(prepared);
-    const result = evaluateNextItem(model, prepared, { part, groups, seed });
-    bar.update(k + 1, { status: name });
-    return result;
+  // Models from files first: a bad file fails before any training starts.
+  const loaded = (f.load ?? []).map((path) => {
+    const model = SequenceRecommender.fromJSON(readJson(path, 'model file'), prepared.log.itemIds);
+    return { label: `${model.name} (${path})`, model };
   });
+  const bar = progressBar('evaluating', names.length + loaded.length, f.json);
+  const results = [];
+  for (const { label, model } of loaded) {
+    results.push({ ...evaluateNextItem(model, prepared, { part, groups, seed }), model: label });
+    model.dispose();
+    bar.update(results.length, { status: label });
+  }
+  for (const name of names) {
+    const sequence = SEQUENCE_MODELS[name] ? new SequenceRecommender(sequenceOptions(name, f, seed)) : null;
+    const model = sequence ?? BASELINES[name]();
+    bar.update(results.length, { status: `fitting ${name}` });
+    model.fit(prepared);
+    results.push(evaluateNextItem(model, prepared, { part, groups, seed }));
+    sequence?.dispose();
+    bar.update(results.length, { status: name });
+  }
   bar.stop();
   if (f.json) {
     console.log(JSON.stringify({ data: f.data, split: splitSummary(prepared), results }, null, 2));

@@ -8,11 +8,13 @@ import { intFlag, parseFlags, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { runEvaluateData } from './evaluate-data.ts';
+import { runTrainData } from './train-data.ts';
 
 export const trainHelp = `nextbest train --env <id> [--algorithm dqn | --config file.json] [--steps 50000] [--seed 0]
                [--env-options '{"length": 8}'] [--out agent.json] [--json] [--quiet]
 
-Train an agent on a built-in environment and save its snapshot.`;
+Train an agent on a built-in environment and save its snapshot.
+On an imported event log: nextbest train --data events.nbev --help`;
 
 export const evaluateHelp = `nextbest evaluate --env <id> --agent agent.json [--episodes 100] [--seed 0] [--json]
 
@@ -29,6 +31,7 @@ function parseJsonFlag(name: string, value: string | undefined): unknown {
 }
 
 export function runTrain(argv: string[]): number {
+  if (argv.some((a) => a === '--data' || a.startsWith('--data='))) return runTrainData(argv);
   const f = parseFlags('train', argv, {
     env: { type: 'string' },
     algorithm: { type: 'string' },

@@ -7,3 +7,9 @@ export {
 } from './evaluate-next-item.ts';
 export type { NextItemModel, SessionPrefix } from './next-item-model.ts';
 export { hitRatio, ndcg, rankOf, type TargetRank } from './ranking-metrics.ts';
+export {
+  type EpochReport,
+  SequenceRecommender,
+  type SequenceRecommenderOptions,
+  sequenceModelName,
+} from './sequence-recommender.ts';

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { parseConfig } from '../../core/config.ts';
+import { EngineError } from '../../core/engine-error.ts';
+import type { SequenceRecommenderOptions } from '../../evaluation/next-item/sequence-recommender.ts';
+import { intFlag, readJson } from '../args.ts';
+
+/** The trainable next-item models by name: GRU4Rec- and SASRec-style encoders, alone or under SQN. */
+export const SEQUENCE_MODELS: Record<string, { encoder: 'gru' | 'attention'; mode: 'sqn' | 'supervised' }> = {
+  gru4rec: { encoder: 'gru', mode: 'supervised' },
+  'sqn-gru4rec': { encoder: 'gru', mode: 'sqn' },
+  sasrec: { encoder: 'attention', mode: 'supervised' },
+  'sqn-sasrec': { encoder: 'attention', mode: 'sqn' },
+};
+
+/** Flags shared by `train --data` and `evaluate --data` for the sequence models. */
+export const sequenceFlagSpecs = {
+  epochs: { type: 'string' },
+  'learning-rate': { type: 'string' },
+  cql: { type: 'string' },
+  length: { type: 'string' },
+  rewards: { type: 'string' },
+  'agent-config': { type: 'string' },
+} as const;
+
+export const sequenceFlagsHelp = `  --epochs 10            passes over the training sessions (the best on validation is kept)
+  --learning-rate 0.005  Adam step size
+  --cql 0                conservative Q-learning penalty α (SQN models)
+  --length 10            the last k interactions the encoder reads
+  --rewards '{"purchase":1,"cart":0.5,"click":0.2}'   reward per event type (SQN models)
+  --agent-config file    any other SQN setting as JSON (batchSize, gamma, network, tau...)`;
+
+const number = (name: string, value: string | undefined, fallback: number) => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new EngineError('E_USAGE', `--${name} must be a number ≥ 0, got '${value}'`, { path: `--${name}` });
+  }
+  return n;
+};
+
+export function sequenceOptions(
+  name: string,
+  flags: Partial<Record<keyof typeof sequenceFlagSpecs, string | undefined>>,
+  seed: number,
+): SequenceRecommenderOptions {
+  const model = SEQUENCE_MODELS[name];
+  if (!model) {
+    throw new EngineError('E_USAGE', `unknown sequence model '${name}'`, {
+      path: '--model',
+      hint: `models: ${Object.keys(SEQUENCE_MODELS).join(', ')}`,
+    });
+  }
+  let rewards: Record<string, number> | undefined;
+  if (flags.rewards !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(flags.rewards);
+    } catch {
+      throw new EngineError('E_USAGE', '--rewards is not JSON', {
+        path: '--rewards',
+        hint: `e.g. '{"purchase":1,"click":0.2}'`,
+      });
+    }
+    rewards = parseConfig(z.record(z.string(), z.number()), raw, '--rewards');
+  }
+  const extra = flags['agent-config']
+    ? (readJson(flags['agent-config'], 'agent config') as Record<string, unknown>)
+    : {};
+  return {
+    ...model,
+    seed,
+    epochs: intFlag('epochs', flags.epochs, 10, 1),
+    length: intFlag('length', flags.length, 10, 1),
+    rewards,
+    agent: {
+      learningRate: 0.005,
+      ...extra,
+      ...(flags['learning-rate'] !== undefined
+        ? { learningRate: number('learning-rate', flags['learning-rate'], 0.005) }
+        : {}),
+      ...(flags.cql !== undefined ? { cqlAlpha: number('cql', flags.cql, 0) } : {}),
+    },
+  };
+}

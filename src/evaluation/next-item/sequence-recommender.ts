@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import { loadAgent } from '../../agents/create-agent.ts';
+import { emptyBatch, SqnAgent, type SqnConfigInput, sqnConfigSchema } from '../../agents/sqn.ts';
+import { parseConfig } from '../../core/config.ts';
+import { EngineError } from '../../core/engine-error.ts';
+import { Rng } from '../../core/rng.ts';
+import { box, discrete } from '../../core/spaces.ts';
+import type { PreparedLog } from '../../data/prepare.ts';
+import {
+  DEFAULT_EVENT_REWARDS,
+  type SequenceTransitions,
+  sequenceTransitions,
+  writeSequence,
+} from '../../data/transitions.ts';
+import type { NextItemModel, SessionPrefix } from './next-item-model.ts';
+import { ndcg, rankOf } from './ranking-metrics.ts';
+
+export interface SequenceRecommenderOptions {
+  encoder?: 'gru' | 'attention';
+  /** `sqn`: supervised + Q-learning heads; `supervised`: the encoder alone. */
+  mode?: 'sqn' | 'supervised';
+  /** Passes over the training transitions (the best epoch on validation is kept). */
+  epochs?: number;
+  seed?: number;
+  /** The last k items the encoder reads. */
+  length?: number;
+  rewards?: Readonly<Record<string, number>>;
+  /** Other SQN settings (learning rate, batch size, CQL, γ...). */
+  agent?: Partial<Omit<SqnConfigInput, 'algorithm' | 'observationSpace' | 'actionSpace'>>;
+  /** Keep the weights of the epoch with the best validation NDCG@10 (default), or the last epoch's. */
+  keepBest?: boolean;
+  onEpoch?: (report: EpochReport) => void;
+}
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  /** NDCG@10 over every validation interaction (NaN when the log has no validation part). */
+  validationNdcg: number;
+  seconds: number;
+}
+
+/** The names the CLI and benchmarks use: GRU4Rec / SASRec-style encoders, alone or under SQN. */
+export function sequenceModelName(encoder: 'gru' | 'attention', mode: 'sqn' | 'supervised'): string {
+  const base = encoder === 'gru' ? 'gru4rec' : 'sasrec';
+  return mode === 'sqn' ? `sqn-${base}` : base;
+}
+
+/**
+ * A sequence encoder trained on a log's training sessions, offline: minibatches of logged
+ * transitions in a seeded shuffled order, one SQN (or supervised) step each; after every epoch,
+ * NDCG@10 on the validation sessions decides which epoch's weights are kept (early stopping without
+ * looking at the test part). Scores items with the supervised head, as SQN recommends.
+ */
+export class SequenceRecommender implements NextItemModel {
+  readonly name: string;
+  agent: SqnAgent | null = null;
+  history: EpochReport[] = [];
+  private readonly options: Required<Omit<SequenceRecommenderOptions, 'agent' | 'onEpoch'>> &
+    Pick<SequenceRecommenderOptions, 'agent' | 'onEpoch'>;
+  private state = new Int32Array(0);
+
+  constructor(options: SequenceRecommenderOptions = {}) {
+    this.options = {
+      encoder: options.encoder ?? 'gru',
+      mode: options.mode ?? 'sqn',
+      epochs: options.epochs ?? 10,
+      keepBest: options.keepBest ?? true,
+      seed: options.seed ?? 0,
+      length: options.length ?? 10,
+      rewards: options.rewards ?? DEFAULT_EVENT_REWARDS,
+      agent: options.agent,
+      onEpoch: options.onEpoch,
+    };
+    this.name = sequenceModelName(this.options.encoder, this.options.mode);
+  }
+
+  fit(prepared: PreparedLog): void {
+    const o = this.options;
+    const items = prepared.log.itemIds.length;
+    const config = parseConfig(
+      sqnConfigSchema,
+      {
+        learningStarts: 0,
+        ...o.agent,
+        algorithm: 'sqn',
+        observationSpace: box([o.length]),
+        actionSpace: discrete(items),
+        seed: o.seed,
+        mode: o.mode,
+        network: { ...o.agent?.network, encoder: o.encoder },
+      },
+      'sequence model config',
+    );
+    this.agent?.dispose();
+    const agent = new SqnAgent(config);
+    this.agent = agent;
+    this.state = new Int32Array(o.length);
+    const train = sequenceTransitions(prepared, { part: 'train', length: o.length, rewards: o.rewards });
+    const validation = sequenceTransitions(prepared, {
+      part: 'validation',
+      length: o.length,
+      rewards: o.rewards,
+    });
+    const rng = new Rng(o.seed + 7);
+    const order = Int32Array.from({ length: train.size }, (_, i) => i);
+    const batch = emptyBatch(config.batchSize, o.length);
+    let best = Number.NEGATIVE_INFINITY;
+    let bestParams: Float32Array | null = null;
+    this.history = [];
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const started = performance.now();
+      shuffle(order, rng);
+      let loss = 0;
+      let steps = 0;
+      for (let from = 0; from < train.size; from += config.batchSize) {
+        const count = Math.min(config.batchSize, train.size - from);
+        gather(train, order, from, count, batch);
+        loss += agent.learn(batch, count);
+        steps++;
+      }
+      const validationNdcg = validation.size > 0 ? this.validationNdcg(validation) : Number.NaN;
+      const report = {
+        epoch,
+        epochs: o.epochs,
+        loss: loss / Math.max(1, steps),
+        validationNdcg,
+        seconds: (performance.now() - started) / 1000,
+      };
+      this.history.push(report);
+      o.onEpoch?.(report);
+      if (Number.isNaN(validationNdcg) || validationNdcg > best) {
+        best = Number.isNaN(validationNdcg) ? best : validationNdcg;
+        bestParams = agent.online.params.data.slice();
+      }
+    }
+    if (bestParams && o.keepBest) agent.online.params.set(bestParams);
+  }
+
+  /** Mean NDCG@10 of the acting head over held-out transitions, scored in batches. */
+  private validationNdcg(held: SequenceTransitions): number {
+    const agent = this.agent;
+    if (!agent) return Number.NaN;
+    const chunk = 256;
+    const items = agent.items;
+    let total = 0;
+    for (let from = 0; from < held.size; from += chunk) {
+      const count = Math.min(chunk, held.size - from);
+      const scores = agent.scoreBatch(
+        held.states.subarray(from * held.length, (from + count) * held.length),
+        count,
+      );
+      for (let i = 0; i < count; i++) {
+        total += ndcg(rankOf(scores.subarray(i * items, (i + 1) * items), held.actions[from + i]), 10);
+      }
+    }
+    return total / held.size;
+  }
+
+  score(prefix: SessionPrefix, out: Float32Array): void {
+    if (!this.agent) throw new Error(`${this.name}: fit() before score()`);
+    writeSequence(prefix.items, 0, prefix.items.length, this.options.length, this.state, 0);
+    out.set(this.agent.scores(this.state));
+  }
+
+  /**
+   * The trained model as a JSON document: the agent snapshot, the item ids its actions index, and
+   * how it was trained. `SequenceRecommender.fromJSON` restores it.
+   */
+  toJSON(itemIds: readonly string[]): SequenceModelDocument {
+    if (!this.agent) throw new Error(`${this.name}: fit() before toJSON()`);
+    const { agent: _agent, onEpoch: _onEpoch, ...options } = this.options;
+    return {
+      format: 'nextbest.sequence-model',
+      version: 1,
+      name: this.name,
+      options,
+      itemIds: [...itemIds],
+      history: this.history,
+      agent: this.agent.toJSON() as unknown as Record<string, unknown>,
+    };
+  }
+
+  /** Restore a model written by toJSON; `itemIds` are the log's, which must be the model's. */
+  static fromJSON(document: unknown, itemIds?: readonly string[]): SequenceRecommender {
+    const parsed = sequenceModelDocumentSchema.safeParse(document);
+    if (!parsed.success) {
+      throw new EngineError('E_MODEL_INVALID', 'not a NextBest sequence model file', {
+        hint: "pass a file written by 'nextbest train --data'",
+      });
+    }
+    const doc = parsed.data;
+    if (
+      itemIds &&
+      (itemIds.length !== doc.itemIds.length || itemIds.some((id, i) => id !== doc.itemIds[i]))
+    ) {
+      throw new EngineError(
+        'E_MODEL_MISMATCH',
+        `the model was trained on a catalogue of ${doc.itemIds.length} items that differs from this log's ${itemIds.length}`,
+        { hint: 'evaluate a model on the event log it was trained from' },
+      );
+    }
+    const model = new SequenceRecommender(doc.options as SequenceRecommenderOptions);
+    model.agent = loadAgent(doc.agent as never) as SqnAgent;
+    model.state = new Int32Array(model.options.length);
+    model.history = doc.history as EpochReport[]; // written by toJSON (NaN became null)
+    return model;
+  }
+
+  dispose(): void {
+    this.agent?.dispose();
+    this.agent = null;
+  }
+}
+
+const sequenceModelDocumentSchema = z.object({
+  format: z.literal('nextbest.sequence-model'),
+  version: z.literal(1),
+  name: z.string(),
+  options: z.record(z.string(), z.unknown()),
+  itemIds: z.array(z.string()),
+  history: z.array(z.unknown()),
+  agent: z.record(z.string(), z.unknown()),
+});
+export type SequenceModelDocument = z.output<typeof sequenceModelDocumentSchema>;
+
+function shuffle(order: Int32Array, rng: Rng): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+}
+
+function gather(
+  from: SequenceTransitions,
+  order: Int32Array,
+  start: number,
+  count: number,
+  into: ReturnType<typeof emptyBatch>,
+): void {
+  const k = from.length;
+  for (let b = 0; b < count; b++) {
+    const j = order[start + b];
+    into.states.set(from.states.subarray(j * k, (j + 1) * k), b * k);
+    into.nextStates.set(from.nextStates.subarray(j * k, (j + 1) * k), b * k);
+    into.actions[b] = from.actions[j];
+    into.rewards[b] = from.rewards[j];
+    into.terminated[b] = from.terminated[j];
+  }
+}
