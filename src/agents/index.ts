@@ -15,7 +15,6 @@ export { UniformRandomPolicy } from './random-policy.ts';
 export { ReinforceAgent } from './reinforce.ts';
 export {
   emptyBatch,
-  type SequenceBatch,
   SqnAgent,
   type SqnConfig,
   type SqnConfigInput,

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { EngineError } from '../core/engine-error.ts';
 import { Rng } from '../core/rng.ts';
 import { actionCount, flatSize, spaceSchema } from '../core/spaces.ts';
-import type { ActOptions, Agent, AgentSnapshot, AgentStats, Transition } from '../core/types.ts';
+import type {
+  ActOptions,
+  Agent,
+  AgentSnapshot,
+  AgentStats,
+  SequenceBatch,
+  Transition,
+} from '../core/types.ts';
 import { getHeap } from '../numeric/heap.ts';
 import { softmaxCrossEntropy } from '../numeric/losses.ts';
 import { Optimizer } from '../numeric/optimizers.ts';
@@ -82,16 +89,6 @@ export const sqnConfigSchema = z
   });
 export type SqnConfig = z.output<typeof sqnConfigSchema>;
 export type SqnConfigInput = z.input<typeof sqnConfigSchema>;
-
-/** A batch of logged transitions over item sequences (rows of k indices, 0 = padding). */
-export interface SequenceBatch {
-  states: Int32Array;
-  actions: Int32Array;
-  rewards: Float32Array;
-  nextStates: Int32Array;
-  terminated: Uint8Array;
-  size: number;
-}
 
 /**
  * Self-supervised Q-learning for sequential recommendation (SQN, Xin et al. 2020): one sequence

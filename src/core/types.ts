@@ -100,3 +100,16 @@ export interface Agent extends Policy {
   /** Release native memory (kernel buffers). The agent must not be used afterwards. */
   dispose?(): void;
 }
+
+/**
+ * Logged transitions over item sequences (offline RL on event logs): rows of k item indices, oldest
+ * first, left-padded with 0, item i as i + 1; the next state is the state with the action appended.
+ */
+export interface SequenceBatch {
+  states: Int32Array;
+  actions: Int32Array;
+  rewards: Float32Array;
+  nextStates: Int32Array;
+  terminated: Uint8Array;
+  size: number;
+}

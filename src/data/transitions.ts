@@ -1,4 +1,5 @@
 import { EngineError } from '../core/engine-error.ts';
+import type { SequenceBatch } from '../core/types.ts';
 import { type PreparedLog, SPLIT_PARTS, type SplitPart } from './prepare.ts';
 
 /** Event rewards SQN uses by default (Xin et al. 2020 use purchase 1.0 and click 0.2; we add cart). */
@@ -10,13 +11,8 @@ export const DEFAULT_EVENT_REWARDS: Readonly<Record<string, number>> = { purchas
  * step, the reward that of its event type, the next state the sequence with that item appended,
  * terminated at the session's last event. Rows are k wide.
  */
-export interface SequenceTransitions {
-  states: Int32Array;
-  actions: Int32Array;
-  rewards: Float32Array;
-  nextStates: Int32Array;
-  terminated: Uint8Array;
-  size: number;
+export interface SequenceTransitions extends SequenceBatch {
+  /** k, the width of a state row. */
   length: number;
 }
 

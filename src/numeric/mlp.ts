@@ -3,6 +3,7 @@ import type { Rng } from '../core/rng.ts';
 import { denseBackward, denseForward, duelingBackward, duelingForward } from './dense.ts';
 import type { Heap, Tensor } from './heap.ts';
 import { Activation, type ActivationName } from './kernels/kernels.ts';
+import { softUpdate } from './optimizers.ts';
 
 export const mlpSchema = z.object({
   hidden: z.array(z.number().int().positive()).default([256, 256]),
@@ -182,8 +183,7 @@ export class Mlp {
 
   /** Hard copy (τ = 1) or Polyak averaging of another network's weights into this one. */
   updateFrom(source: Mlp, tau = 1): void {
-    if (tau >= 1) this.params.data.set(source.params.data);
-    else this.heap.kernels.polyak(this.params.offset, source.params.offset, this.params.length, tau);
+    softUpdate(this.params, source.params, tau);
   }
 
   dispose(): void {

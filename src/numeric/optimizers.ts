@@ -15,6 +15,12 @@ export const optimizerSchema = z.object({
 });
 export type OptimizerConfig = z.output<typeof optimizerSchema>;
 
+/** Hard copy (τ = 1) or Polyak averaging θ⁻ ← θ⁻ + τ(θ − θ⁻) of one parameter buffer into another. */
+export function softUpdate(target: Tensor, source: Tensor, tau = 1): void {
+  if (tau >= 1) target.data.set(source.data);
+  else target.heap.kernels.polyak(target.offset, source.offset, target.length, tau);
+}
+
 /** Scale grads so their global L2 norm is at most maxNorm (Pascanu et al. 2013). Returns the norm before. */
 export function clipGradientNorm(grads: Tensor, maxNorm: number): number {
   const kernels = grads.heap.kernels;

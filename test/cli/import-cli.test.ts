@@ -103,20 +103,36 @@ test('train --data saves a model that evaluate --data --load scores, and rejects
     const first = user % 15;
     for (let k = 0; k < 4; k++) {
       const event = k === 3 && user % 5 === 0 ? 'transaction' : 'view';
-      lines.push(`${1_438_000_000_000 + user * 3_600_000 + k * 60_000},${user},${event},${(first + k) % 15},`);
+      lines.push(
+        `${1_438_000_000_000 + user * 3_600_000 + k * 60_000},${user},${event},${(first + k) % 15},`,
+      );
     }
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
   assert.equal(run(['import', '--preset', 'retailrocket', file, '--quiet', '--no-preview'], dir).status, 0);
   const trained = run(
-    ['train', '--data', 'events.nbev', '--model', 'sqn-gru4rec', '--epochs', '3', '--out', 'model.json', '--json'],
+    [
+      'train',
+      '--data',
+      'events.nbev',
+      '--model',
+      'sqn-gru4rec',
+      '--epochs',
+      '3',
+      '--out',
+      'model.json',
+      '--json',
+    ],
     dir,
   );
   assert.equal(trained.status, 0, trained.stderr);
   const summary = JSON.parse(trained.stdout);
   assert.equal(summary.history.length, 3);
   assert.ok(summary.validation.groups.click.targets > 0);
-  const evaluated = run(['evaluate', '--data', 'events.nbev', '--load', 'model.json', '--models', 'popularity', '--json'], dir);
+  const evaluated = run(
+    ['evaluate', '--data', 'events.nbev', '--load', 'model.json', '--models', 'popularity', '--json'],
+    dir,
+  );
   assert.equal(evaluated.status, 0, evaluated.stderr);
   const results = JSON.parse(evaluated.stdout).results;
   assert.deepEqual(
@@ -124,7 +140,9 @@ test('train --data saves a model that evaluate --data --load scores, and rejects
     ['sqn-gru4rec (model.json)', 'popularity'],
   );
   // The chain is learnable: the trained model beats popularity on clicks.
-  assert.ok(results[0].groups.click.metrics['hr@5'].value > results[1].groups.click.metrics['hr@5'].value + 0.2);
+  assert.ok(
+    results[0].groups.click.metrics['hr@5'].value > results[1].groups.click.metrics['hr@5'].value + 0.2,
+  );
   const unknown = run(['train', '--data', 'events.nbev', '--model', 'transformer-xl'], dir);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /E_USAGE at --model: unknown sequence model 'transformer-xl'/);

@@ -3,6 +3,7 @@ import type { Rng } from '../../core/rng.ts';
 import { denseBackward, denseForward } from '../dense.ts';
 import type { Heap, Tensor } from '../heap.ts';
 import { Activation } from '../kernels/kernels.ts';
+import { softUpdate } from '../optimizers.ts';
 import { GruLayer, type GruWorkspace } from './gru.ts';
 import { layerNormBackward, layerNormForward } from './layer-norm.ts';
 import { ParameterPlan } from './parameters.ts';
@@ -326,8 +327,7 @@ export class SequenceNetwork {
 
   /** Hard copy (τ = 1) or Polyak averaging of another network's weights into this one. */
   updateFrom(source: SequenceNetwork, tau = 1): void {
-    if (tau >= 1) this.params.data.set(source.params.data);
-    else this.heap.kernels.polyak(this.params.offset, source.params.offset, this.params.length, tau);
+    softUpdate(this.params, source.params, tau);
   }
 
   dispose(): void {
