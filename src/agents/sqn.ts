@@ -113,7 +113,8 @@ export class SqnAgent implements Agent {
   private updates = 0;
   private lossAverage = Number.NaN;
   // Replay ring over integer sequences.
-  private readonly replay: SequenceBatch;
+  /** Allocated on the first `observe`: offline training through `learn` never needs it. */
+  private replay: SequenceBatch | null = null;
   private replayNext = 0;
   private replayCount = 0;
   private readonly sample: SequenceBatch;
@@ -140,8 +141,6 @@ export class SqnAgent implements Agent {
       maxGradNorm: config.maxGradNorm,
     });
     this.rng = new Rng(config.seed + 1);
-    const capacity = Math.min(config.bufferSize, 10_000_000);
-    this.replay = emptyBatch(capacity, this.length);
     this.sample = emptyBatch(config.batchSize, this.length);
     const b = config.batchSize;
     this.dSupervised = new Float32Array(b * this.items);
@@ -200,6 +199,7 @@ export class SqnAgent implements Agent {
   }
 
   observe(transition: Transition): void {
+    this.replay ??= emptyBatch(Math.min(this.config.bufferSize, 10_000_000), this.length);
     const r = this.replay;
     const i = this.replayNext;
     this.sequence(transition.observation, r.states, i * this.length);
