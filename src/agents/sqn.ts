@@ -122,6 +122,10 @@ export class SqnAgent implements Agent {
   private readonly dSupervised: Float32Array;
   private readonly dq: Float32Array;
   private readonly targets: Float32Array;
+  /** γ per row (the shared target rule takes γ^k per transition; SQN's are one-step). */
+  private readonly gammas: Float32Array;
+  /** ∂/∂Q of the CQL penalty (allocated only when the penalty is on). */
+  private readonly penalty: Float32Array;
   private readonly tdErrors: Float32Array;
   private readonly input: Int32Array;
 
@@ -146,6 +150,8 @@ export class SqnAgent implements Agent {
     this.dSupervised = new Float32Array(b * this.items);
     this.dq = new Float32Array(b * this.items);
     this.targets = new Float32Array(b);
+    this.gammas = new Float32Array(b).fill(config.gamma);
+    this.penalty = new Float32Array(config.cqlAlpha > 0 ? b * this.items : 0);
     this.tdErrors = new Float32Array(b);
     this.input = new Int32Array(this.length);
   }
@@ -252,7 +258,7 @@ export class SqnAgent implements Agent {
       doubleDqnTargets(
         this.targets,
         batch.rewards,
-        this.gammas(B),
+        this.gammas,
         batch.terminated,
         nextOnline,
         nextTarget,
@@ -270,7 +276,7 @@ export class SqnAgent implements Agent {
       if (c.qWeight !== 1) for (let i = 0; i < B * N; i++) dq[i] *= c.qWeight;
       if (c.cqlAlpha > 0) {
         // ∂/∂Q of α·(logsumexp Q − Q[a]) is α·(softmax(Q) − onehot(a)); the mean over the batch.
-        const penalty = new Float32Array(B * N);
+        const penalty = this.penalty;
         loss += c.cqlAlpha * softmaxCrossEntropy(out.q, batch.actions, B, N, penalty);
         for (let i = 0; i < B * N; i++) dq[i] += c.cqlAlpha * penalty[i];
       }
@@ -283,12 +289,6 @@ export class SqnAgent implements Agent {
       this.target.updateFrom(this.online, c.tau);
     this.lossAverage = Number.isNaN(this.lossAverage) ? loss : movingAverage(this.lossAverage, loss, 0.01);
     return loss;
-  }
-
-  private gammaCache = new Float32Array(0);
-  private gammas(size: number): Float32Array {
-    if (this.gammaCache.length < size) this.gammaCache = new Float32Array(size).fill(this.config.gamma);
-    return this.gammaCache;
   }
 
   stats(): AgentStats {

@@ -53,6 +53,16 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+/** A non-negative finite number flag (fallback when absent); anything else is E_USAGE naming the flag. */
+export function numberFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new EngineError('E_USAGE', `--${name} must be a number ≥ 0, got '${value}'`, { path: `--${name}` });
+  }
+  return n;
+}
+
 /** Read and parse a JSON file; a missing file or bad JSON is a coded error naming the path. */
 export function readJson(path: string, what: string): unknown {
   let text: string;

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
-import { Heap } from '../../src/numeric/heap.ts';
-import { ReferenceKernels } from '../../src/numeric/kernels/reference-kernels.ts';
-import { WasmKernels, wasmModule } from '../../src/numeric/kernels/wasm-kernels.ts';
+import type { Heap } from '../../src/numeric/heap.ts';
 import { huberLoss, logSoftmax, mseLoss, softmaxCrossEntropy } from '../../src/numeric/losses.ts';
 import { Mlp, type MlpOptions } from '../../src/numeric/mlp.ts';
+import { kernelHeaps } from '../helpers/heaps.ts';
 
 /**
  * Finite-difference check of analytic gradients: L = Σ c ⊙ f(x) for a fixed random c, central
@@ -63,10 +62,7 @@ function checkMlpGradients(heap: Heap, options: Partial<MlpOptions>, label: stri
 }
 
 describe('finite-difference gradient checks', () => {
-  const heaps: Array<[string, () => Heap]> = [['reference', () => new Heap(new ReferenceKernels())]];
-  const module = wasmModule();
-  if (module) heaps.push(['wasm-simd', () => new Heap(new WasmKernels(module))]);
-  for (const [name, makeHeap] of heaps) {
+  for (const [name, makeHeap] of kernelHeaps()) {
     for (const activation of ['relu', 'tanh', 'sigmoid'] as const) {
       test(`dense layers with ${activation} (${name} kernels)`, () => {
         checkMlpGradients(makeHeap(), { activation }, `${name}/${activation}`);

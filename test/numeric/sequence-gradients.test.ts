@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import { Heap } from '../../src/numeric/heap.ts';
 import { ReferenceKernels } from '../../src/numeric/kernels/reference-kernels.ts';
-import { WasmKernels, wasmModule } from '../../src/numeric/kernels/wasm-kernels.ts';
 import { SequenceNetwork, type SequenceNetworkOptions } from '../../src/numeric/sequence/sequence-network.ts';
+import { kernelHeaps } from '../helpers/heaps.ts';
 
 /**
  * Finite differences over every parameter of a small sequence network, L = Σ c_s ⊙ logits + Σ c_q ⊙ Q,
@@ -72,10 +72,7 @@ function check(heap: Heap, options: Partial<SequenceNetworkOptions>, label: stri
 }
 
 describe('sequence encoders: finite-difference gradient checks', () => {
-  const heaps: Array<[string, () => Heap]> = [['reference', () => new Heap(new ReferenceKernels())]];
-  const module = wasmModule();
-  if (module) heaps.push(['wasm-simd', () => new Heap(new WasmKernels(module))]);
-  for (const [name, makeHeap] of heaps) {
+  for (const [name, makeHeap] of kernelHeaps()) {
     test(`GRU encoder with supervised and Q heads (${name} kernels)`, () => {
       check(makeHeap(), { encoder: 'gru' }, `${name}/gru`);
     });

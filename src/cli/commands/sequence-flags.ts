@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseConfig } from '../../core/config.ts';
 import { EngineError } from '../../core/engine-error.ts';
 import type { SequenceRecommenderOptions } from '../../evaluation/next-item/sequence-recommender.ts';
-import { intFlag, readJson } from '../args.ts';
+import { intFlag, numberFlag, readJson } from '../args.ts';
 
 /** The trainable next-item models by name: GRU4Rec- and SASRec-style encoders, alone or under SQN. */
 export const SEQUENCE_MODELS: Record<string, { encoder: 'gru' | 'attention'; mode: 'sqn' | 'supervised' }> = {
@@ -28,15 +28,6 @@ export const sequenceFlagsHelp = `  --epochs 10            passes over the train
   --length 10            the last k interactions the encoder reads
   --rewards '{"purchase":1,"cart":0.5,"click":0.2}'   reward per event type (SQN models)
   --agent-config file    any other SQN setting as JSON (batchSize, gamma, network, tau...)`;
-
-const number = (name: string, value: string | undefined, fallback: number) => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new EngineError('E_USAGE', `--${name} must be a number ≥ 0, got '${value}'`, { path: `--${name}` });
-  }
-  return n;
-};
 
 export function sequenceOptions(
   name: string,
@@ -76,9 +67,9 @@ export function sequenceOptions(
       learningRate: 0.005,
       ...extra,
       ...(flags['learning-rate'] !== undefined
-        ? { learningRate: number('learning-rate', flags['learning-rate'], 0.005) }
+        ? { learningRate: numberFlag('learning-rate', flags['learning-rate'], 0.005) }
         : {}),
-      ...(flags.cql !== undefined ? { cqlAlpha: number('cql', flags.cql, 0) } : {}),
+      ...(flags.cql !== undefined ? { cqlAlpha: numberFlag('cql', flags.cql, 0) } : {}),
     },
   };
 }

@@ -111,10 +111,6 @@ export class SequenceNetwork {
     p.fill(0, this.embedding, this.embedding + E);
   }
 
-  get parameterCount(): number {
-    return this.params.length;
-  }
-
   private workspace(maxBatch: number): Workspace {
     const existing = this.workspaces.find((w) => w.maxBatch >= maxBatch);
     if (existing) return existing;
@@ -223,11 +219,6 @@ export class SequenceNetwork {
       result[head] = ws.heads[head].data.subarray(0, batch * N);
     }
     return result;
-  }
-
-  /** The B×width representations of the last forward pass (a copy). */
-  representation(batch: number): Float32Array {
-    return this.workspace(batch).rep.data.slice(0, batch * this.width);
   }
 
   /**
