@@ -11,7 +11,7 @@ export { createAgent, listAlgorithms, loadAgent, registerAgent } from './create-
 export { DqnAgent } from './dqn.ts';
 export { epsilonAt, epsilonGreedy, requireAllowedAction, softmaxProbabilities } from './exploration.ts';
 export { ParametricDqnAgent } from './parametric-dqn.ts';
-export { UniformRandomPolicy } from './random-policy.ts';
+export { EpsilonSoftPolicy, UniformRandomPolicy } from './random-policy.ts';
 export { ReinforceAgent } from './reinforce.ts';
 export {
   emptyBatch,

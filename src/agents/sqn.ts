@@ -169,10 +169,11 @@ export class SqnAgent implements Agent {
     }
     for (let t = 0; t < this.length; t++) {
       const v = observation[t];
-      if (!Number.isInteger(v) || v < 0 || v > this.items) {
+      const tokens = this.items * this.online.options.tokenKinds;
+      if (!Number.isInteger(v) || v < 0 || v > tokens) {
         throw new EngineError(
           'E_OBSERVATION_INVALID',
-          `observation[${t}] = ${v} is not an item index in 0..${this.items}`,
+          `observation[${t}] = ${v} is not an item index in 0..${tokens}`,
           {
             hint: '0 is padding; item i of the catalogue is i + 1',
           },

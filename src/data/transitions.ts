@@ -31,9 +31,53 @@ export function writeSequence(
   for (let i = from; i < end; i++) into[at + pad + i - from] = items[i] + 1;
 }
 
+export interface SequenceTransitionOptions {
+  part?: SplitPart;
+  length?: number;
+  rewards?: Readonly<Record<string, number>>;
+  /**
+   * Event types that enter the state sequence (default: every type). A log with impressions (items
+   * shown and not clicked) keeps them out of the state: the state is what the user did, not what the
+   * shop showed.
+   */
+  historyTypes?: readonly string[];
+  /**
+   * Event types that enter the state as a second kind of token, item i as N + i + 1 (N the catalogue
+   * size): items shown and passed over, so a state tells "clicked X" from "was shown X and skipped it".
+   * Needs a network with `tokenKinds: 2`. Default: none.
+   */
+  impressionTypes?: readonly string[];
+  /**
+   * Event types whose rows become transitions (default: every type). With impressions among them, an
+   * action is "show this item" and a skipped item earns 0: the reinforcement-learning view of a
+   * recommender's log. Without them, an action is "the next item the user interacted with" (SQN's view).
+   */
+  actionTypes?: readonly string[];
+}
+
+/** Which of the log's event types a name list selects (undefined = all); unknown names are an error. */
+function typeSelection(
+  typeNames: readonly string[],
+  names: readonly string[] | undefined,
+  what: string,
+): Uint8Array {
+  if (names === undefined) return new Uint8Array(typeNames.length).fill(1);
+  const unknown = names.filter((name) => !typeNames.includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new EngineError(
+      'E_EVENT_TYPES_UNKNOWN',
+      names.length === 0
+        ? `${what} is empty`
+        : `${what} names event types this log does not have: ${unknown.join(', ')}`,
+      { hint: `choose among this log's types: ${typeNames.join(', ')}`, path: what },
+    );
+  }
+  return Uint8Array.from(typeNames, (name) => (names.includes(name) ? 1 : 0));
+}
+
 export function sequenceTransitions(
   prepared: PreparedLog,
-  options: { part?: SplitPart; length?: number; rewards?: Readonly<Record<string, number>> } = {},
+  options: SequenceTransitionOptions = {},
 ): SequenceTransitions {
   const part = SPLIT_PARTS.indexOf(options.part ?? 'train');
   const length = options.length ?? 10;
@@ -49,9 +93,36 @@ export function sequenceTransitions(
       },
     );
   }
+  const inHistory = typeSelection(log.typeNames, options.historyTypes, 'historyTypes');
+  const isAction = typeSelection(log.typeNames, options.actionTypes, 'actionTypes');
+  const isImpression = options.impressionTypes
+    ? typeSelection(log.typeNames, options.impressionTypes, 'impressionTypes')
+    : new Uint8Array(log.typeNames.length);
+  const overlap = log.typeNames.filter((_, k) => isImpression[k] && options.historyTypes && inHistory[k]);
+  if (overlap.length > 0) {
+    throw new EngineError(
+      'E_EVENT_TYPES_OVERLAP',
+      `event types both in historyTypes and impressionTypes: ${overlap.join(', ')}`,
+      {
+        hint: 'an event type is either taken (history) or passed over (impression)',
+        path: 'impressionTypes',
+      },
+    );
+  }
+  const catalogue = log.itemIds.length;
+  // Token (minus 1) of each event: its item, offset by N for impressions; -1 when it stays out of the state.
+  const tokenOf = (t: number): number => {
+    const type = log.types[t];
+    if (isImpression[type]) return catalogue + log.items[t];
+    return inHistory[type] ? log.items[t] : -1;
+  };
   let size = 0;
-  for (let s = 0; s < sessionPart.length; s++)
-    if (sessionPart[s] === part) size += sessionStarts[s + 1] - sessionStarts[s];
+  let longest = 0;
+  for (let s = 0; s < sessionPart.length; s++) {
+    if (sessionPart[s] !== part) continue;
+    longest = Math.max(longest, sessionStarts[s + 1] - sessionStarts[s]);
+    for (let t = sessionStarts[s]; t < sessionStarts[s + 1]; t++) size += isAction[log.types[t]];
+  }
   const out: SequenceTransitions = {
     states: new Int32Array(size * length),
     actions: new Int32Array(size),
@@ -61,19 +132,27 @@ export function sequenceTransitions(
     size,
     length,
   };
+  // The session's history so far (the items of its history-type events).
+  const history = new Int32Array(longest);
   let row = 0;
   for (let s = 0; s < sessionPart.length; s++) {
     if (sessionPart[s] !== part) continue;
-    const start = sessionStarts[s];
-    const end = sessionStarts[s + 1];
-    for (let t = start; t < end; t++) {
-      writeSequence(log.items, start, t, length, out.states, row * length);
-      writeSequence(log.items, start, t + 1, length, out.nextStates, row * length);
-      out.actions[row] = log.items[t];
-      out.rewards[row] = rewardOfType[log.types[t]];
-      out.terminated[row] = t === end - 1 ? 1 : 0;
-      row++;
+    let kept = 0;
+    const first = row;
+    for (let t = sessionStarts[s]; t < sessionStarts[s + 1]; t++) {
+      const token = tokenOf(t);
+      if (isAction[log.types[t]]) {
+        writeSequence(history, 0, kept, length, out.states, row * length);
+        if (token >= 0) history[kept] = token;
+        writeSequence(history, 0, kept + (token >= 0 ? 1 : 0), length, out.nextStates, row * length);
+        out.actions[row] = log.items[t];
+        out.rewards[row] = rewardOfType[log.types[t]];
+        row++;
+      }
+      if (token >= 0) history[kept++] = token;
     }
+    // The session's last action row ends its episode.
+    if (row > first) out.terminated[row - 1] = 1;
   }
   return out;
 }

@@ -88,6 +88,8 @@ export class EcommerceEnvironment implements Environment {
   private rng: Rng;
   // Session state.
   private user!: User;
+  /** The shopper's index in the population (info.user: a log's user id). */
+  private userIndex = 0;
   private t = 0;
   private satisfaction = 0.5;
   private readonly boredom: Float64Array;
@@ -237,6 +239,7 @@ export class EcommerceEnvironment implements Environment {
       actionFeatures: this.actionFeatures(),
       ...(this.options.candidates > 0 ? { candidates: this.offered.slice() } : {}),
       satisfaction: this.satisfaction,
+      user: this.userIndex,
       ...extra,
     };
   }
@@ -244,7 +247,8 @@ export class EcommerceEnvironment implements Environment {
   reset(options: { seed?: number } = {}): { observation: Float32Array; info: StepInfo } {
     if (options.seed !== undefined) this.rng = new Rng(options.seed);
     // Returning users: a user is drawn in proportion to loyalty, which rises with satisfied sessions.
-    this.user = this.population[this.rng.categorical(this.population.map((u) => u.loyalty))];
+    this.userIndex = this.rng.categorical(this.population.map((u) => u.loyalty));
+    this.user = this.population[this.userIndex];
     this.t = 0;
     this.satisfaction = 0.5;
     this.boredom.fill(0);

@@ -22,6 +22,7 @@ export {
   inventoryOptionsSchema,
   sSPolicy,
 } from './inventory.ts';
+export { ItemHistoryEnvironment } from './item-history.ts';
 export {
   createEnvironment,
   type EnvironmentFactory,

@@ -1,5 +1,5 @@
 import { deriveSeed } from '../core/rng.ts';
-import type { ActOptions, Environment, Policy } from '../core/types.ts';
+import type { ActOptions, Decision, Environment, Policy, StepResult } from '../core/types.ts';
 import { actOptionsFrom } from './train.ts';
 
 /** A policy whose whole action distribution can be read (for the target side of off-policy evaluation). */
@@ -33,6 +33,8 @@ export function collectEpisodes(options: {
   episodes: number;
   seed?: number;
   maxEpisodeSteps?: number;
+  /** Called after every step with what the step returned (its info carries the simulator's outcome). */
+  onStep?: (step: { episode: number; t: number; decision: Decision; result: StepResult }) => void;
 }): CollectedEpisodes {
   const { environment, behaviour, target } = options;
   const starts = [0];
@@ -55,6 +57,7 @@ export function collectEpisodes(options: {
       if (target) targets.push(target.distribution(observation, actOptions)[decision.action]);
       const result = environment.step(decision.action);
       rewards.push(result.reward);
+      options.onStep?.({ episode: e, t, decision, result });
       if (result.terminated || result.truncated) break;
       observation = result.observation;
       info = result.info;

@@ -11,7 +11,13 @@ import { kernelHeaps } from '../helpers/heaps.ts';
  * on a batch that mixes full, left-padded and empty sequences. The padding row of the embedding must
  * get no gradient and embeddings of items absent from the batch none either.
  */
-function check(heap: Heap, options: Partial<SequenceNetworkOptions>, label: string): void {
+function check(
+  heap: Heap,
+  options: Partial<SequenceNetworkOptions>,
+  label: string,
+  // Rows: a full sequence, one left-padded to two items, one with a single item, one empty.
+  input = Int32Array.from([3, 1, 4, 1, 0, 0, 5, 2, 0, 0, 0, 6, 0, 0, 0, 0]),
+): void {
   const rng = new Rng(11);
   const items = 7;
   const T = 4;
@@ -22,8 +28,6 @@ function check(heap: Heap, options: Partial<SequenceNetworkOptions>, label: stri
     { embedding: 6, hidden: 5, maxLength: T, blocks: 2, ...options },
     rng,
   );
-  // Rows: a full sequence, one left-padded to two items, one with a single item, one empty.
-  const input = Int32Array.from([3, 1, 4, 1, 0, 0, 5, 2, 0, 0, 0, 6, 0, 0, 0, 0]);
   const batch = 4;
   const cs = Float32Array.from({ length: batch * items }, () => rng.normal());
   const cq = Float32Array.from({ length: batch * items }, () => rng.normal());
@@ -78,6 +82,11 @@ describe('sequence encoders: finite-difference gradient checks', () => {
     });
     test(`self-attention encoder, two blocks (${name} kernels)`, () => {
       check(makeHeap(), { encoder: 'attention' }, `${name}/attention`);
+    });
+    test(`two token kinds (clicked / passed over), GRU (${name} kernels)`, () => {
+      // Tokens 8..14 are items 0..6 as the second kind (impressions); token 7 still never appears.
+      const input = Int32Array.from([3, 9, 4, 12, 0, 0, 5, 2, 0, 0, 0, 13, 0, 0, 0, 0]);
+      check(makeHeap(), { encoder: 'gru', tokenKinds: 2 }, `${name}/gru-kinds`, input);
     });
   }
 

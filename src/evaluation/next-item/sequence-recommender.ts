@@ -25,12 +25,23 @@ export interface SequenceRecommenderOptions {
   /** The last k items the encoder reads. */
   length?: number;
   rewards?: Readonly<Record<string, number>>;
+  /** Event types that enter the state sequence (default: all); see `sequenceTransitions`. */
+  historyTypes?: string[];
+  /** Event types that enter the state as passed-over items (a second token kind); see `sequenceTransitions`. */
+  impressionTypes?: string[];
+  /**
+   * Event types whose rows are trained on (default: all). Validation ranks the next history-type
+   * event when `historyTypes` is given: the item the user goes on to interact with.
+   */
+  actionTypes?: string[];
   /** Other SQN settings (learning rate, batch size, CQL, γ...). */
   agent?: Partial<Omit<SqnConfigInput, 'algorithm' | 'observationSpace' | 'actionSpace'>>;
   /** Keep the weights of the epoch with the best validation NDCG@10 (default), or the last epoch's. */
   keepBest?: boolean;
   onEpoch?: (report: EpochReport) => void;
 }
+
+type TypeLists = 'historyTypes' | 'actionTypes' | 'impressionTypes';
 
 export interface EpochReport {
   epoch: number;
@@ -57,9 +68,11 @@ export class SequenceRecommender implements NextItemModel {
   readonly name: string;
   agent: SqnAgent | null = null;
   history: EpochReport[] = [];
-  private readonly options: Required<Omit<SequenceRecommenderOptions, 'agent' | 'onEpoch'>> &
-    Pick<SequenceRecommenderOptions, 'agent' | 'onEpoch'>;
+  private readonly options: Required<Omit<SequenceRecommenderOptions, 'agent' | 'onEpoch' | TypeLists>> &
+    Pick<SequenceRecommenderOptions, 'agent' | 'onEpoch' | TypeLists>;
   private state = new Int32Array(0);
+  /** The training log's event type names (prefix types index them). */
+  private typeNames: string[] = [];
 
   constructor(options: SequenceRecommenderOptions = {}) {
     this.options = {
@@ -72,6 +85,9 @@ export class SequenceRecommender implements NextItemModel {
       rewards: options.rewards ?? DEFAULT_EVENT_REWARDS,
       agent: options.agent,
       onEpoch: options.onEpoch,
+      ...(options.historyTypes ? { historyTypes: [...options.historyTypes] } : {}),
+      ...(options.actionTypes ? { actionTypes: [...options.actionTypes] } : {}),
+      ...(options.impressionTypes ? { impressionTypes: [...options.impressionTypes] } : {}),
     };
     this.name = sequenceModelName(this.options.encoder, this.options.mode);
   }
@@ -89,7 +105,7 @@ export class SequenceRecommender implements NextItemModel {
         actionSpace: discrete(items),
         seed: o.seed,
         mode: o.mode,
-        network: { ...o.agent?.network, encoder: o.encoder },
+        network: { ...o.agent?.network, encoder: o.encoder, tokenKinds: o.impressionTypes ? 2 : 1 },
       },
       'sequence model config',
     );
@@ -97,11 +113,18 @@ export class SequenceRecommender implements NextItemModel {
     const agent = new SqnAgent(config);
     this.agent = agent;
     this.state = new Int32Array(o.length);
-    const train = sequenceTransitions(prepared, { part: 'train', length: o.length, rewards: o.rewards });
-    const validation = sequenceTransitions(prepared, {
-      part: 'validation',
+    this.typeNames = [...prepared.log.typeNames];
+    const shared = {
       length: o.length,
       rewards: o.rewards,
+      historyTypes: o.historyTypes,
+      impressionTypes: o.impressionTypes,
+    };
+    const train = sequenceTransitions(prepared, { ...shared, part: 'train', actionTypes: o.actionTypes });
+    const validation = sequenceTransitions(prepared, {
+      ...shared,
+      part: 'validation',
+      actionTypes: o.historyTypes ?? o.actionTypes,
     });
     const rng = new Rng(o.seed + 7);
     const order = Int32Array.from({ length: train.size }, (_, i) => i);
@@ -160,7 +183,15 @@ export class SequenceRecommender implements NextItemModel {
 
   score(prefix: SessionPrefix, out: Float32Array): void {
     if (!this.agent) throw new Error(`${this.name}: fit() before score()`);
-    writeSequence(prefix.items, 0, prefix.items.length, this.options.length, this.state, 0);
+    const { historyTypes, impressionTypes } = this.options;
+    const catalogue = this.agent.items;
+    const tokens: number[] = [];
+    for (let i = 0; i < prefix.items.length; i++) {
+      const type = this.typeNames[prefix.types[i]];
+      if (impressionTypes?.includes(type)) tokens.push(catalogue + prefix.items[i]);
+      else if (!historyTypes || historyTypes.includes(type)) tokens.push(prefix.items[i]);
+    }
+    writeSequence(tokens, 0, tokens.length, this.options.length, this.state, 0);
     out.set(this.agent.scores(this.state));
   }
 
@@ -177,6 +208,7 @@ export class SequenceRecommender implements NextItemModel {
       name: this.name,
       options,
       itemIds: [...itemIds],
+      typeNames: this.typeNames,
       history: this.history,
       agent: this.agent.toJSON() as unknown as Record<string, unknown>,
     };
@@ -204,6 +236,7 @@ export class SequenceRecommender implements NextItemModel {
     const model = new SequenceRecommender(doc.options as SequenceRecommenderOptions);
     model.agent = loadAgent(doc.agent as never) as SqnAgent;
     model.state = new Int32Array(model.options.length);
+    model.typeNames = doc.typeNames ?? [];
     model.history = doc.history as EpochReport[]; // written by toJSON (NaN became null)
     return model;
   }
@@ -220,6 +253,8 @@ const sequenceModelDocumentSchema = z.object({
   name: z.string(),
   options: z.record(z.string(), z.unknown()),
   itemIds: z.array(z.string()),
+  /** Absent in files written before history types existed. */
+  typeNames: z.array(z.string()).optional(),
   history: z.array(z.unknown()),
   agent: z.record(z.string(), z.unknown()),
 });

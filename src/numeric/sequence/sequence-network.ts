@@ -21,6 +21,11 @@ export const sequenceNetworkSchema = z
     maxLength: z.number().int().min(1).max(200).default(10),
     /** Self-attention blocks (ignored by `gru`). */
     blocks: z.number().int().min(1).max(8).default(2),
+    /**
+     * Kinds of event an input sequence distinguishes, each with its own embedding per item: token
+     * k·N + i + 1 is item i as kind k. 2 = items the user took and items shown but passed over.
+     */
+    tokenKinds: z.number().int().min(1).max(8).default(1),
   })
   .strict();
 export type SequenceNetworkOptions = z.output<typeof sequenceNetworkSchema>;
@@ -52,7 +57,7 @@ interface Workspace {
  * Item sequence → representation → heads, over one flat parameter buffer: the item embedding
  * (row 0 is padding and stays zero), a GRU or self-attention encoder, and one or two linear heads
  * over the whole catalogue (a supervised next-item head and a Q head, as in SQN, Xin et al. 2020).
- * Inputs are B×T item indices, left-padded with 0; item i of the log is index i + 1.
+ * Inputs are B×T item indices, left-padded with 0; item i of the log is index i + 1 (see tokenKinds).
  */
 export class SequenceNetwork {
   readonly params: Tensor;
@@ -76,10 +81,10 @@ export class SequenceNetwork {
     rng: Rng,
   ) {
     this.options = sequenceNetworkSchema.parse(options);
-    const { encoder, embedding: E, hidden, maxLength: T, blocks } = this.options;
+    const { encoder, embedding: E, hidden, maxLength: T, blocks, tokenKinds } = this.options;
     const plan = new ParameterPlan();
     // Embeddings ~ U(±1/√E); the padding row is zeroed below and never receives a gradient.
-    this.embedding = plan.take((itemCount + 1) * E, { uniform: 1 / Math.sqrt(E) });
+    this.embedding = plan.take((itemCount * tokenKinds + 1) * E, { uniform: 1 / Math.sqrt(E) });
     if (encoder === 'gru') {
       this.gru = new GruLayer(plan, E, hidden, T);
       this.attention = null;
@@ -158,13 +163,14 @@ export class SequenceNetwork {
     const { embedding: E, maxLength: T } = this.options;
     const H = this.width;
     const N = this.itemCount;
+    const tokens = N * this.options.tokenKinds;
     const base = this.params.offset;
     const f = kern.f32;
     const scale = this.attention ? Math.sqrt(E) : 1;
     ws.items.set(items.subarray(0, batch * T));
     for (let r = 0; r < batch * T; r++) {
       const item = items[r];
-      if (item < 0 || item > N) throw new RangeError(`item index ${item} outside 0..${N}`);
+      if (item < 0 || item > tokens) throw new RangeError(`item index ${item} outside 0..${tokens}`);
       ws.mask[r] = item === 0 ? 0 : 1;
       const to = ws.x0.offset + r * E;
       if (item === 0) {

@@ -1,0 +1,76 @@
+import { EngineError } from '../core/engine-error.ts';
+import type { Environment, Policy, StepInfo } from '../core/types.ts';
+import { type EventLog, EventLogBuilder } from '../data/event-log.ts';
+import { type CollectedEpisodes, collectEpisodes } from './collect-episodes.ts';
+
+/** `impression`: shown and not clicked; the others as a shop logs them (a purchase implies the click). */
+export const SIMULATED_EVENT_TYPES = ['impression', 'click', 'cart', 'purchase'] as const;
+
+export interface SimulatorLog {
+  /** One event per step: the shown item, its outcome, the behaviour policy's propensity. */
+  log: EventLog;
+  /** The same steps as OPE data (observations, actions, rewards, propensities by episode). */
+  episodes: CollectedEpisodes;
+  /** Each episode's true return in the simulator: the behaviour policy's value, measured. */
+  returns: Float64Array;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * A shop's event log written by a simulator under a known behaviour policy: the one kind of log where
+ * a policy trained offline can afterwards be run against the truth. Each step becomes an event with
+ * the item shown (`info.item`), its outcome (`impression`, `click`, `cart` or `purchase`, from
+ * `info.clicked` / `addedToCart` / `purchased`), the shopper (`info.user`), the revenue as the value
+ * and the behaviour policy's propensity. Episodes are sessions, an hour apart; steps 10 s apart.
+ * Episode e is reset with a seed derived from (seed, e), as in `collectEpisodes`.
+ */
+export function simulatorEventLog(options: {
+  environment: Environment;
+  behaviour: Policy;
+  episodes: number;
+  seed?: number;
+  /** Time of the first event (default 2026-01-01T00:00Z). */
+  startMs?: number;
+}): SimulatorLog {
+  const start = options.startMs ?? Date.UTC(2026, 0, 1);
+  const builder = new EventLogBuilder();
+  for (const type of SIMULATED_EVENT_TYPES) builder.types.id(type);
+  const returns = new Float64Array(options.episodes);
+  const episodes = collectEpisodes({
+    environment: options.environment,
+    behaviour: options.behaviour,
+    episodes: options.episodes,
+    seed: options.seed,
+    onStep: ({ episode, t, decision, result }) => {
+      const info = result.info;
+      const item = info.item;
+      if (typeof item !== 'number') {
+        throw new EngineError(
+          'E_LOG_ENVIRONMENT',
+          `${options.environment.id} does not report the item it showed (info.item), so it cannot write an event log`,
+          { hint: 'export event logs from the ecommerce simulator' },
+        );
+      }
+      returns[episode] += result.reward;
+      const value = typeof info.revenue === 'number' && info.revenue > 0 ? info.revenue : undefined;
+      builder.add({
+        user: typeof info.user === 'number' ? `u${info.user}` : `e${episode}`,
+        item: String(item),
+        type: outcome(info),
+        timestampMs: start + episode * 60 * MINUTE + t * 10_000,
+        session: `s${episode}`,
+        propensity: decision.propensity,
+        ...(value === undefined ? {} : { value }),
+      });
+    },
+  });
+  return { log: builder.build(), episodes, returns };
+}
+
+function outcome(info: StepInfo): (typeof SIMULATED_EVENT_TYPES)[number] {
+  if (info.purchased === true) return 'purchase';
+  if (info.addedToCart === true) return 'cart';
+  if (info.clicked === true) return 'click';
+  return 'impression';
+}
