@@ -44,6 +44,8 @@ export class EpsilonSoftPolicy implements Policy {
     readonly base: Policy,
     readonly epsilon: number,
     seed = 0,
+    /** The number of actions, for environments that give no action mask or features. */
+    readonly actions?: number,
   ) {
     if (!(epsilon >= 0 && epsilon <= 1)) {
       throw new EngineError('E_CONFIG_INVALID', `epsilon must be in [0, 1], got ${epsilon}`, {
@@ -56,12 +58,12 @@ export class EpsilonSoftPolicy implements Policy {
   act(observation: Float32Array, options: ActOptions = {}): Decision {
     const greedy = this.base.act(observation, { ...options, explore: false }).action;
     const mask = options.actionMask;
-    const count = mask?.length ?? options.actionFeatures?.length ?? 0;
+    const count = mask?.length ?? options.actionFeatures?.length ?? this.actions ?? 0;
     let allowed = count;
     if (mask) allowed = mask.reduce((n, v) => n + (v ? 1 : 0), 0);
     if (count === 0) {
       throw new EngineError('E_ACTIONS_UNKNOWN', 'an epsilon-soft policy needs to know the allowed actions', {
-        hint: 'pass options.actionMask (or actionFeatures) to act()',
+        hint: 'pass options.actionMask (or actionFeatures) to act(), or the action count to the constructor',
       });
     }
     let action = greedy;

@@ -7,6 +7,7 @@ import { runImport } from './commands/import.ts';
 import { runModels } from './commands/models.ts';
 import { runOpe } from './commands/ope.ts';
 import { runMigrate, runServe } from './commands/serve.ts';
+import { runSimulate } from './commands/simulate.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
 
 const help = `nextbest: a reinforcement-learning decision engine for commerce
@@ -19,6 +20,7 @@ Commands:
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
   import       stream a shop's event logs (CSV/TSV/JSONL) into a training file, rejects listed by line
+  simulate     write a shop's event log from a simulator under a known behaviour policy
   ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
   serve        the decision service (Personalizer v1.0 and session APIs, background learner)
   migrate      bring the decision store's schema up to date
@@ -46,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       return runEvaluate(rest);
     case 'import':
       return runImport(rest);
+    case 'simulate':
+      return runSimulate(rest);
     case 'ope':
       return runOpe(rest);
     case 'serve':

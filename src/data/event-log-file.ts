@@ -61,6 +61,19 @@ export class EventLogFileWriter {
   }
 }
 
+/** Writes an in-memory log as a `.nbev` file (atomically, like the import). */
+export function writeEventLog(path: string, log: EventLog): number {
+  const writer = new EventLogFileWriter(path);
+  try {
+    writer.writeChunk(log, log.length);
+    const { userIds, itemIds, sessionIds, typeNames, userAttributes, itemAttributes } = log;
+    return writer.finish({ userIds, itemIds, sessionIds, typeNames, userAttributes, itemAttributes });
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
 /** Reads a `.nbev` file written by `nextbest import`. */
 export function readEventLog(path: string): EventLog {
   let buffer: Buffer;

@@ -7,7 +7,7 @@ export {
   type EventRow,
   selectRows,
 } from './event-log.ts';
-export { EventLogFileWriter, readEventLog } from './event-log-file.ts';
+export { EventLogFileWriter, readEventLog, writeEventLog } from './event-log-file.ts';
 export { type ImportConfig, importConfigSchema, type SourceConfig, sourceSchema } from './import-config.ts';
 export { type ImportReport, importEvents, type RejectedRow } from './import-events.ts';
 export { readDelimited, readLineBatches, splitQuoted } from './line-reader.ts';

@@ -1,5 +1,10 @@
 export { type CollectedEpisodes, collectEpisodes, type DistributionPolicy } from './collect-episodes.ts';
-export { SIMULATED_EVENT_TYPES, type SimulatorLog, simulatorEventLog } from './simulator-log.ts';
+export {
+  replayLoggedPeriod,
+  SIMULATED_EVENT_TYPES,
+  type SimulatorLog,
+  simulatorEventLog,
+} from './simulator-log.ts';
 export {
   actOptionsFrom,
   type EvaluateOptions,

@@ -74,3 +74,19 @@ function outcome(info: StepInfo): (typeof SIMULATED_EVENT_TYPES)[number] {
   if (info.clicked === true) return 'click';
   return 'impression';
 }
+
+/**
+ * Bring a fresh simulator to the state a log left it in: run the behaviour policy for the log's
+ * episodes with the log's seeds (stock sold, shoppers' loyalty and interests moved, as they were when
+ * the log ended), without writing anything. Every policy compared on a log then starts from that same
+ * world, the behaviour policy included, as a shop switching policies would.
+ */
+export function replayLoggedPeriod(options: {
+  environment: Environment;
+  behaviour: Policy;
+  episodes: number;
+  seed?: number;
+}): Environment {
+  collectEpisodes(options);
+  return options.environment;
+}

@@ -61,5 +61,7 @@ describe('epsilon-soft policy (a known logging policy built on a greedy one)', (
       () => new EpsilonSoftPolicy(greedy, 0.1).act(new Float32Array(0)),
       (e: unknown) => (e as { code: string }).code === 'E_ACTIONS_UNKNOWN',
     );
+    const counted = new EpsilonSoftPolicy(greedy, 1, 0, 4).act(new Float32Array(0));
+    assert.equal(counted.propensity, 1 / 4);
   });
 });

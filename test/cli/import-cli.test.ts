@@ -151,3 +151,61 @@ test('train --data saves a model that evaluate --data --load scores, and rejects
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /E_MODEL_INVALID/);
 });
+
+test('simulate writes a log with propensities that train --data learns from with impressions in the state', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-simulate-cli-'));
+  const sim = run(
+    [
+      'simulate',
+      '--env-options',
+      '{"seed":2,"items":40,"candidates":8}',
+      '--episodes',
+      '300',
+      '--epsilon',
+      '0.4',
+      '--json',
+    ],
+    dir,
+  );
+  assert.equal(sim.status, 0, sim.stderr);
+  const summary = JSON.parse(sim.stdout);
+  const log = readEventLog(join(dir, 'simulated.nbev'));
+  assert.equal(summary.events, log.length);
+  assert.ok(summary.types.impression > 0 && summary.types.purchase > 0);
+  for (let i = 0; i < log.length; i++) assert.ok(log.propensities[i] >= 0.4 / 8 - 1e-12);
+  assert.ok(summary.behaviourReturn.lower <= summary.behaviourReturn.mean);
+  const trained = run(
+    [
+      'train',
+      '--data',
+      'simulated.nbev',
+      '--epochs',
+      '1',
+      '--history-types',
+      'click,cart,purchase',
+      '--impression-types',
+      'impression',
+      '--act-with',
+      'q',
+      '--rewards',
+      '{"click":0.5,"cart":0.5,"purchase":1}',
+      '--json',
+    ],
+    dir,
+  );
+  assert.equal(trained.status, 0, trained.stderr);
+  const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  assert.deepEqual(model.options.impressionTypes, ['impression']);
+  assert.equal(model.agent.config.network.tokenKinds, 2);
+  assert.equal(model.agent.config.actWith, 'q');
+  // Coded usage errors: an event type the log lacks, a bad head, a simulator without items.
+  const unknown = run(['train', '--data', 'simulated.nbev', '--history-types', 'view'], dir);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /E_EVENT_TYPES_UNKNOWN/);
+  const head = run(['train', '--data', 'simulated.nbev', '--act-with', 'value'], dir);
+  assert.equal(head.status, 2);
+  assert.match(head.stderr, /E_USAGE/);
+  const chain = run(['simulate', '--env', 'chain', '--behaviour', 'random', '--episodes', '2'], dir);
+  assert.equal(chain.status, 2);
+  assert.match(chain.stderr, /E_LOG_ENVIRONMENT/);
+});

@@ -20,6 +20,10 @@ export const sequenceFlagSpecs = {
   length: { type: 'string' },
   rewards: { type: 'string' },
   'agent-config': { type: 'string' },
+  'history-types': { type: 'string' },
+  'impression-types': { type: 'string' },
+  'action-types': { type: 'string' },
+  'act-with': { type: 'string' },
 } as const;
 
 export const sequenceFlagsHelp = `  --epochs 10            passes over the training sessions (the best on validation is kept)
@@ -27,7 +31,11 @@ export const sequenceFlagsHelp = `  --epochs 10            passes over the train
   --cql 0                conservative Q-learning penalty α (SQN models)
   --length 10            the last k interactions the encoder reads
   --rewards '{"purchase":1,"cart":0.5,"click":0.2}'   reward per event type (SQN models)
-  --agent-config file    any other SQN setting as JSON (batchSize, gamma, network, tau...)`;
+  --agent-config file    any other SQN setting as JSON (batchSize, gamma, network, tau...)
+  --history-types click,cart,purchase   event types that make the state (default: all)
+  --impression-types impression         event types that enter the state as passed over (default: none)
+  --action-types ...     event types trained on as actions (default: all)
+  --act-with supervised  the head that ranks: supervised (SQN's choice) or q`;
 
 export function sequenceOptions(
   name: string,
@@ -54,6 +62,12 @@ export function sequenceOptions(
     }
     rewards = parseConfig(z.record(z.string(), z.number()), raw, '--rewards');
   }
+  const actWith = flags['act-with'];
+  if (actWith !== undefined && actWith !== 'supervised' && actWith !== 'q') {
+    throw new EngineError('E_USAGE', `--act-with must be supervised or q, got '${actWith}'`, {
+      path: '--act-with',
+    });
+  }
   const extra = flags['agent-config']
     ? (readJson(flags['agent-config'], 'agent config') as Record<string, unknown>)
     : {};
@@ -63,6 +77,9 @@ export function sequenceOptions(
     epochs: intFlag('epochs', flags.epochs, 10, 1),
     length: intFlag('length', flags.length, 10, 1),
     rewards,
+    ...typeList('historyTypes', flags['history-types']),
+    ...typeList('impressionTypes', flags['impression-types']),
+    ...typeList('actionTypes', flags['action-types']),
     agent: {
       learningRate: 0.005,
       ...extra,
@@ -70,6 +87,17 @@ export function sequenceOptions(
         ? { learningRate: numberFlag('learning-rate', flags['learning-rate'], 0.005) }
         : {}),
       ...(flags.cql !== undefined ? { cqlAlpha: numberFlag('cql', flags.cql, 0) } : {}),
+      ...(actWith !== undefined ? { actWith } : {}),
     },
   };
+}
+
+/** A comma-separated list of event type names as an option (absent when the flag is). */
+function typeList(key: string, value: string | undefined): Record<string, string[]> {
+  if (value === undefined) return {};
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  return { [key]: names };
 }
