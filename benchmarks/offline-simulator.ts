@@ -11,10 +11,7 @@
  *     [--seeds 5] [--episodes 3000] [--epochs 3] [--evaluation-episodes 500] [--encoders gru[,attention]]
  */
 import { EpsilonSoftPolicy } from '../src/agents/random-policy.ts';
-import { parseConfig } from '../src/core/config.ts';
 import type { Environment, Policy } from '../src/core/types.ts';
-import { prepareLog } from '../src/data/prepare.ts';
-import { prepareConfigSchema } from '../src/data/prepare-config.ts';
 import { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
 import { ItemHistoryEnvironment } from '../src/environments/item-history.ts';
 import {
@@ -23,7 +20,7 @@ import {
 } from '../src/evaluation/next-item/sequence-recommender.ts';
 import { formatMeanCi, summarize, welchDifference } from '../src/evaluation/statistics.ts';
 import { baselineFor } from '../src/experiments/baselines.ts';
-import { replayLoggedPeriod, simulatorEventLog } from '../src/training/simulator-log.ts';
+import { prepareSimulatorLog, replayLoggedPeriod, simulatorEventLog } from '../src/training/simulator-log.ts';
 import { evaluate } from '../src/training/train.ts';
 import { writeResult } from './write-result.ts';
 
@@ -111,14 +108,7 @@ for (let seed = 1; seed <= seeds; seed++) {
     record(name, online(environment, baselineFor('ecommerce', name).make(environment, seed)));
   }
 
-  const prepared = prepareLog(
-    sim.log,
-    parseConfig(
-      prepareConfigSchema,
-      { sessions: 'given', minItemSupport: 1, minSessionLength: 1, split: { validation: 0.1, test: 0 } },
-      'prepare',
-    ),
-  );
+  const prepared = prepareSimulatorLog(sim.log);
   for (const encoder of encoders) {
     for (const [learner, options] of Object.entries(learners)) {
       const name = `${encoder === 'gru' ? 'GRU' : 'attention'} ${learner}`;

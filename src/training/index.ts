@@ -1,5 +1,6 @@
 export { type CollectedEpisodes, collectEpisodes, type DistributionPolicy } from './collect-episodes.ts';
 export {
+  prepareSimulatorLog,
   replayLoggedPeriod,
   SIMULATED_EVENT_TYPES,
   type SimulatorLog,

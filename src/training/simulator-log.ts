@@ -1,6 +1,9 @@
+import { parseConfig } from '../core/config.ts';
 import { EngineError } from '../core/engine-error.ts';
 import type { Environment, Policy, StepInfo } from '../core/types.ts';
 import { type EventLog, EventLogBuilder } from '../data/event-log.ts';
+import { type PreparedLog, prepareLog } from '../data/prepare.ts';
+import { prepareConfigSchema } from '../data/prepare-config.ts';
 import { type CollectedEpisodes, collectEpisodes } from './collect-episodes.ts';
 
 /** `impression`: shown and not clicked; the others as a shop logs them (a purchase implies the click). */
@@ -89,4 +92,20 @@ export function replayLoggedPeriod(options: {
 }): Environment {
   collectEpisodes(options);
   return options.environment;
+}
+
+/**
+ * A simulator log prepared for offline training: its own sessions, every item and session kept (the
+ * simulator's ids are clean), the last `validation` share of sessions held out for model selection and
+ * no test part: the test is the simulator itself.
+ */
+export function prepareSimulatorLog(log: EventLog, validation = 0.1): PreparedLog {
+  return prepareLog(
+    log,
+    parseConfig(
+      prepareConfigSchema,
+      { sessions: 'given', minItemSupport: 1, minSessionLength: 1, split: { validation, test: 0 } },
+      'simulator log preparation',
+    ),
+  );
 }

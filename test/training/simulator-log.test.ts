@@ -12,7 +12,11 @@ import { ItemHistoryEnvironment } from '../../src/environments/item-history.ts';
 import { SequenceRecommender } from '../../src/evaluation/next-item/sequence-recommender.ts';
 import { welchDifference } from '../../src/evaluation/statistics.ts';
 import { baselineFor } from '../../src/experiments/baselines.ts';
-import { replayLoggedPeriod, simulatorEventLog } from '../../src/training/simulator-log.ts';
+import {
+  prepareSimulatorLog,
+  replayLoggedPeriod,
+  simulatorEventLog,
+} from '../../src/training/simulator-log.ts';
 import { evaluate } from '../../src/training/train.ts';
 
 const world = { seed: 2, items: 30, categories: 4, clickbaitFraction: 0.2 };
@@ -150,14 +154,7 @@ describe('offline training on a simulator log, checked online against the truth'
       episodes,
       seed: 1,
     });
-    const prepared = prepareLog(
-      sim.log,
-      parseConfig(
-        prepareConfigSchema,
-        { sessions: 'given', minItemSupport: 1, minSessionLength: 1, split: { validation: 0.1, test: 0 } },
-        'p',
-      ),
-    );
+    const prepared = prepareSimulatorLog(sim.log);
     const model = new SequenceRecommender({
       mode: 'sqn',
       epochs: 2,
