@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { EngineError } from '../core/engine-error.ts';
 import { Rng } from '../core/rng.ts';
 import { actionCount, flatSize, spaceSchema } from '../core/spaces.ts';
-import type {
-  ActOptions,
-  Agent,
-  AgentSnapshot,
-  AgentStats,
-  SequenceBatch,
-  Transition,
+import {
+  type ActOptions,
+  type Agent,
+  type AgentSnapshot,
+  type AgentStats,
+  emptySequenceBatch,
+  type SequenceBatch,
+  type Transition,
 } from '../core/types.ts';
 import { getHeap } from '../numeric/heap.ts';
 import { softmaxCrossEntropy } from '../numeric/losses.ts';
@@ -320,13 +321,5 @@ export class SqnAgent implements Agent {
   }
 }
 
-export function emptyBatch(size: number, length: number): SequenceBatch {
-  return {
-    states: new Int32Array(size * length),
-    actions: new Int32Array(size),
-    rewards: new Float32Array(size),
-    nextStates: new Int32Array(size * length),
-    terminated: new Uint8Array(size),
-    size,
-  };
-}
+/** A zeroed batch for `learn`: `emptySequenceBatch` under the name the agents module exports. */
+export const emptyBatch = emptySequenceBatch;

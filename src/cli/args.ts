@@ -63,6 +63,19 @@ export function numberFlag(name: string, value: string | undefined, fallback: nu
   return n;
 }
 
+/** A flag whose value is inline JSON; absent stays undefined, bad JSON is a coded usage error. */
+export function jsonFlag(name: string, value: string | undefined, example: string): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new EngineError('E_USAGE', `--${name} is not JSON`, {
+      path: `--${name}`,
+      hint: `e.g. '${example}'`,
+    });
+  }
+}
+
 /** Read and parse a JSON file; a missing file or bad JSON is a coded error naming the path. */
 export function readJson(path: string, what: string): unknown {
   let text: string;

@@ -113,3 +113,15 @@ export interface SequenceBatch {
   terminated: Uint8Array;
   size: number;
 }
+
+/** A zeroed batch of `size` rows of k = `length` item indices. */
+export function emptySequenceBatch(size: number, length: number): SequenceBatch {
+  return {
+    states: new Int32Array(size * length),
+    actions: new Int32Array(size),
+    rewards: new Float32Array(size),
+    nextStates: new Int32Array(size * length),
+    terminated: new Uint8Array(size),
+    size,
+  };
+}

@@ -1,5 +1,5 @@
 import { EngineError } from '../core/engine-error.ts';
-import type { SequenceBatch } from '../core/types.ts';
+import { emptySequenceBatch, type SequenceBatch } from '../core/types.ts';
 import { type PreparedLog, SPLIT_PARTS, type SplitPart } from './prepare.ts';
 
 /** Event rewards SQN uses by default (Xin et al. 2020 use purchase 1.0 and click 0.2; we add cart). */
@@ -123,15 +123,7 @@ export function sequenceTransitions(
     longest = Math.max(longest, sessionStarts[s + 1] - sessionStarts[s]);
     for (let t = sessionStarts[s]; t < sessionStarts[s + 1]; t++) size += isAction[log.types[t]];
   }
-  const out: SequenceTransitions = {
-    states: new Int32Array(size * length),
-    actions: new Int32Array(size),
-    rewards: new Float32Array(size),
-    nextStates: new Int32Array(size * length),
-    terminated: new Uint8Array(size),
-    size,
-    length,
-  };
+  const out: SequenceTransitions = { ...emptySequenceBatch(size, length), length };
   // The session's history so far (the items of its history-type events).
   const history = new Int32Array(longest);
   let row = 0;

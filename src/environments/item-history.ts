@@ -18,6 +18,8 @@ export class ItemHistoryEnvironment implements Environment {
   readonly observationSpace;
   readonly actionSpace;
   private readonly itemOf: Int32Array;
+  /** The inner environment's action count (whole-catalogue mode: its item ids are below it). */
+  private readonly innerActions: number;
   private readonly indexOf = new Map<number, number>();
   private history: number[] = [];
   /** Candidate mode: the inner action of each allowed item at this step. */
@@ -37,6 +39,7 @@ export class ItemHistoryEnvironment implements Environment {
   ) {
     this.id = `${inner.id}/item-history`;
     const n = inner.actionSpace.kind === 'discrete' ? inner.actionSpace.n : 0;
+    this.innerActions = n;
     this.itemOf = Int32Array.from(options.itemIds, (id, i) => {
       const item = Number(id);
       if (!Number.isInteger(item) || item < 0) {
@@ -119,16 +122,12 @@ export class ItemHistoryEnvironment implements Environment {
     } else {
       for (let i = 0; i < items; i++) {
         const item = this.itemOf[i];
-        const allowed = innerMask ? innerMask[item] === 1 : item < this.innerActionCount();
+        const allowed = innerMask ? innerMask[item] === 1 : item < this.innerActions;
         if (!allowed) continue;
         mask[i] = 1;
         this.innerAction[i] = item;
       }
     }
     return { ...rest, actionMask: mask };
-  }
-
-  private innerActionCount(): number {
-    return this.inner.actionSpace.kind === 'discrete' ? this.inner.actionSpace.n : 0;
   }
 }

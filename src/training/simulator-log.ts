@@ -39,7 +39,6 @@ export function simulatorEventLog(options: {
   const start = options.startMs ?? Date.UTC(2026, 0, 1);
   const builder = new EventLogBuilder();
   for (const type of SIMULATED_EVENT_TYPES) builder.types.id(type);
-  const returns = new Float64Array(options.episodes);
   const episodes = collectEpisodes({
     environment: options.environment,
     behaviour: options.behaviour,
@@ -55,7 +54,6 @@ export function simulatorEventLog(options: {
           { hint: 'export event logs from the ecommerce simulator' },
         );
       }
-      returns[episode] += result.reward;
       const value = typeof info.revenue === 'number' && info.revenue > 0 ? info.revenue : undefined;
       builder.add({
         user: typeof info.user === 'number' ? `u${info.user}` : `e${episode}`,
@@ -67,6 +65,12 @@ export function simulatorEventLog(options: {
         ...(value === undefined ? {} : { value }),
       });
     },
+  });
+  const { episodeStarts, rewards } = episodes;
+  const returns = Float64Array.from({ length: options.episodes }, (_, e) => {
+    let total = 0;
+    for (let i = episodeStarts[e]; i < episodeStarts[e + 1]; i++) total += rewards[i];
+    return total;
   });
   return { log: builder.build(), episodes, returns };
 }

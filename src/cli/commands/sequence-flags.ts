@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseConfig } from '../../core/config.ts';
 import { EngineError } from '../../core/engine-error.ts';
 import type { SequenceRecommenderOptions } from '../../evaluation/next-item/sequence-recommender.ts';
-import { intFlag, numberFlag, readJson } from '../args.ts';
+import { intFlag, jsonFlag, numberFlag, readJson } from '../args.ts';
 
 /** The trainable next-item models by name: GRU4Rec- and SASRec-style encoders, alone or under SQN. */
 export const SEQUENCE_MODELS: Record<string, { encoder: 'gru' | 'attention'; mode: 'sqn' | 'supervised' }> = {
@@ -49,19 +49,9 @@ export function sequenceOptions(
       hint: `models: ${Object.keys(SEQUENCE_MODELS).join(', ')}`,
     });
   }
-  let rewards: Record<string, number> | undefined;
-  if (flags.rewards !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(flags.rewards);
-    } catch {
-      throw new EngineError('E_USAGE', '--rewards is not JSON', {
-        path: '--rewards',
-        hint: `e.g. '{"purchase":1,"click":0.2}'`,
-      });
-    }
-    rewards = parseConfig(z.record(z.string(), z.number()), raw, '--rewards');
-  }
+  const raw = jsonFlag('rewards', flags.rewards, '{"purchase":1,"click":0.2}');
+  const rewards =
+    raw === undefined ? undefined : parseConfig(z.record(z.string(), z.number()), raw, '--rewards');
   const actWith = flags['act-with'];
   if (actWith !== undefined && actWith !== 'supervised' && actWith !== 'q') {
     throw new EngineError('E_USAGE', `--act-with must be supervised or q, got '${actWith}'`, {

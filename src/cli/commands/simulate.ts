@@ -1,5 +1,4 @@
 import { EpsilonSoftPolicy } from '../../agents/random-policy.ts';
-import { EngineError } from '../../core/engine-error.ts';
 import { actionCount } from '../../core/spaces.ts';
 import { countByType } from '../../data/event-log.ts';
 import { writeEventLog } from '../../data/event-log-file.ts';
@@ -7,7 +6,7 @@ import { createEnvironment } from '../../environments/registry.ts';
 import { formatMeanCi, summarize } from '../../evaluation/statistics.ts';
 import { BASELINES, baselineFor } from '../../experiments/baselines.ts';
 import { simulatorEventLog } from '../../training/simulator-log.ts';
-import { intFlag, numberFlag, parseFlags } from '../args.ts';
+import { intFlag, jsonFlag, numberFlag, parseFlags } from '../args.ts';
 import { formatTable } from '../table.ts';
 
 export const simulateHelp = `nextbest simulate [--env ecommerce] [--env-options JSON] [--behaviour most-popular]
@@ -38,17 +37,7 @@ export function runSimulate(argv: string[]): number {
     return 0;
   }
   const id = f.env ?? 'ecommerce';
-  let options: unknown = {};
-  if (f['env-options'] !== undefined) {
-    try {
-      options = JSON.parse(f['env-options']);
-    } catch {
-      throw new EngineError('E_USAGE', '--env-options is not JSON', {
-        path: '--env-options',
-        hint: `e.g. '{"seed":3,"candidates":20}'`,
-      });
-    }
-  }
+  const options = jsonFlag('env-options', f['env-options'], '{"seed":3,"candidates":20}') ?? {};
   const seed = intFlag('seed', f.seed, 1);
   const episodes = intFlag('episodes', f.episodes, 3_000, 1);
   const epsilon = numberFlag('epsilon', f.epsilon, 0.5);
