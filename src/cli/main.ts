@@ -9,6 +9,7 @@ import { runOpe } from './commands/ope.ts';
 import { runMigrate, runServe } from './commands/serve.ts';
 import { runSimulate } from './commands/simulate.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
+import { runTune } from './commands/tune.ts';
 
 const help = `nextbest: a reinforcement-learning decision engine for commerce
 
@@ -16,6 +17,7 @@ Usage: nextbest <command> [flags]     (every command takes --help; tables also c
 
 Commands:
   experiment   agents against baselines on simulators over seeds, with an HTML report (npm start)
+  tune         hyper-parameter search on a simulator (random or successive halving), resumable
   demo         a one-minute demonstration: chain MDP and CartPole
   train        train an agent on an environment and save a snapshot
   evaluate     evaluate a saved agent's greedy policy
@@ -40,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'experiment':
       return runExperimentCommand(rest);
+    case 'tune':
+      return runTune(rest);
     case 'demo':
       return runDemo(rest);
     case 'train':

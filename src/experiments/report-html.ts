@@ -133,13 +133,8 @@ ${table(environment)}
 </section>`;
 }
 
-/** A self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched). */
-export function renderReport(result: ExperimentResult): string {
-  const title = `NextBest experiment: ${result.name}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(title)}</title>
-<style>
+/** The reports' shared look: inline CSS, so a page works offline and as an attachment. */
+export const REPORT_STYLE = `<style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:16px;color:#222}
 h1{font-size:1.5em;margin:.2em 0} h2{border-bottom:2px solid #eee;padding-bottom:4px;margin-top:2em}
 table{border-collapse:collapse;width:100%;font-size:13px;display:block;overflow-x:auto}
@@ -150,7 +145,15 @@ th{background:#fafafa} td.num{text-align:right;font-variant-numeric:tabular-nums
 figure{margin:0;border:1px solid #eee;border-radius:6px;overflow:hidden}
 .meta{color:#555} pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}
 @media (max-width:600px){.charts{grid-template-columns:1fr}}
-</style></head>
+</style>`;
+
+/** A self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched). */
+export function renderReport(result: ExperimentResult): string {
+  const title = `NextBest experiment: ${result.name}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeXml(title)}</title>
+${REPORT_STYLE}</head>
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="meta">Started ${escapeXml(result.startedAt)} · ${fmt(result.seconds, 0)} s on ${result.workers} worker thread(s) · ${result.config.seeds} seeds per entry · ${result.config.evaluationEpisodes} evaluation episodes per seed${result.config.seeds < 5 ? ' · <strong>fewer than 5 seeds: intervals are wide</strong>' : ''}</p>

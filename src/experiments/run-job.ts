@@ -42,7 +42,15 @@ export interface JobResult {
   seconds: number;
   trainSteps: number;
   curve: CurvePoint[];
-  evaluation: { episodes: number; meanReturn: number; metrics: Record<string, number> };
+  evaluation: Evaluation;
+}
+
+/** Greedy evaluation episodes: their count, environment steps, mean return and metrics. */
+export interface Evaluation {
+  episodes: number;
+  steps: number;
+  meanReturn: number;
+  metrics: Record<string, number>;
 }
 
 export type JobProgress = (done: number, total: number, status: string) => void;
@@ -98,15 +106,17 @@ export function evaluatePolicy(
   episodes: number,
   firstSeed: number,
   specs: Record<string, MetricSpec>,
-): { episodes: number; meanReturn: number; metrics: Record<string, number> } {
+): Evaluation {
   const tally = new MetricTally(specs);
   let total = 0;
+  let steps = 0;
   for (let e = 0; e < episodes; e++) {
     let { observation, info } = environment.reset({ seed: firstSeed + e });
     for (;;) {
       const decision = policy.act(observation, { ...actOptionsFrom(info), explore: false });
       const result = environment.step(decision.action);
       total += result.reward;
+      steps++;
       const ended = result.terminated || result.truncated;
       tally.step(result.info, ended);
       if (ended) break;
@@ -114,7 +124,7 @@ export function evaluatePolicy(
       info = result.info;
     }
   }
-  return { episodes, meanReturn: total / episodes, metrics: tally.values() };
+  return { episodes, steps, meanReturn: total / episodes, metrics: tally.values() };
 }
 
 function warmUp(environment: Environment, policy: WarmupPolicy, seed: number): void {

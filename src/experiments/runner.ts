@@ -67,7 +67,8 @@ export function checkBuildable(config: ExperimentConfig): void {
   });
 }
 
-function withPath(error: unknown, prefix: string): unknown {
+/** The error with `prefix` put before its field path (a config section's errors, named from the root). */
+export function withPath(error: unknown, prefix: string): unknown {
   if (!(error instanceof EngineError)) return error;
   return new EngineError(error.code, error.message, {
     hint: error.hint,
@@ -96,16 +97,7 @@ export async function runExperiment(
     finished++;
     events.onJobDone?.(jobs[index], index, result, finished, jobs.length);
   };
-  if (workers <= 0) {
-    jobs.forEach((job, index) => {
-      done(
-        index,
-        runJob(job, (d, t, status) => events.onJobProgress?.(job, index, d, t, status)),
-      );
-    });
-  } else {
-    await runPool(jobs, workers, events, done);
-  }
+  await runJobs(jobs, workers, events, done);
   const ordered = [...results].sort((a, b) => order(config, a) - order(config, b) || a.seed - b.seed);
   return {
     name: config.name,
@@ -122,6 +114,29 @@ function order(config: ExperimentConfig, run: JobResult): number {
   const e = config.environments.findIndex((environment) => environment.id === run.environment);
   const i = config.environments[e].entries.findIndex((entry) => entry.name === run.name);
   return e * 10_000 + i;
+}
+
+/**
+ * Run jobs on a pool of `workers` worker threads (0: one after another in this thread); `done` gets
+ * each result with its index as it arrives. The first failure stops the pool and rejects.
+ */
+export async function runJobs(
+  jobs: Job[],
+  workers: number,
+  events: RunnerEvents,
+  done: (index: number, result: JobResult) => void,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  if (workers <= 0) {
+    jobs.forEach((job, index) => {
+      done(
+        index,
+        runJob(job, (d, t, status) => events.onJobProgress?.(job, index, d, t, status)),
+      );
+    });
+    return;
+  }
+  await runPool(jobs, Math.min(workers, jobs.length), events, done);
 }
 
 function runPool(

@@ -202,3 +202,80 @@ export function barChart(bars: Bar[], options: Omit<ChartOptions, 'xLabel'> & { 
   );
   return parts.join('\n');
 }
+
+export interface ScatterGroup {
+  name: string;
+  points: LinePoint[];
+  color?: string;
+}
+
+/**
+ * Points with optional vertical 95% CI whiskers, in legend groups: a hyper-parameter's value against
+ * the score it earned. `logX` spaces the x axis logarithmically (learning rates); `xCategories` puts
+ * point x = i at the category label i (choices such as network sizes), jittered so points do not hide.
+ */
+export function scatterChart(
+  groups: ScatterGroup[],
+  options: ChartOptions & { logX?: boolean; xCategories?: string[] },
+): string {
+  const colored = groups.map((g, i) => ({ ...g, color: g.color ?? PALETTE[i % PALETTE.length] }));
+  const { width, height, m, head } = frame(options, colored);
+  const points = colored.flatMap((g) => g.points).filter((p) => Number.isFinite(p.y) && Number.isFinite(p.x));
+  const ys = points.flatMap((p) => [p.y, p.lower ?? p.y, p.upper ?? p.y]).filter(Number.isFinite);
+  const categories = options.xCategories;
+  const tx = (v: number) => (options.logX ? Math.log10(v) : v);
+  const xs = points.map((p) => tx(p.x));
+  let xMin = categories ? -0.5 : Math.min(...xs);
+  let xMax = categories ? categories.length - 0.5 : Math.max(...xs);
+  if (!(xMax > xMin)) {
+    xMin -= 1;
+    xMax += 1;
+  }
+  if (!categories) {
+    const pad = (xMax - xMin) * 0.04;
+    xMin -= pad;
+    xMax += pad;
+  }
+  let yMin = options.yMin ?? Math.min(...ys, 0);
+  let yMax = options.yMax ?? Math.max(...ys, yMin + 1e-9);
+  if (yMax - yMin < 1e-9) yMax = yMin + 1;
+  const pad = (yMax - yMin) * 0.05;
+  if (options.yMax === undefined) yMax += pad;
+  if (options.yMin === undefined && yMin < 0) yMin -= pad;
+  const x = (v: number) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
+  const y = (v: number) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
+  const parts = [...head, ...yGrid(yMin, yMax, m.left, width - m.right, y)];
+  const xTicks = categories
+    ? categories.map((name, i) => ({ at: i, text: name }))
+    : options.logX
+      ? ticks(xMin, xMax).map((t) => ({ at: t, text: label(10 ** t) }))
+      : ticks(xMin, xMax).map((t) => ({ at: t, text: label(t) }));
+  for (const t of xTicks) {
+    if (t.at < xMin || t.at > xMax) continue;
+    parts.push(
+      `<text x="${x(t.at).toFixed(1)}" y="${height - m.bottom + 18}" text-anchor="middle">${escapeXml(t.text)}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#333"/>`,
+    `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#333"/>`,
+  );
+  for (const g of colored) {
+    g.points.forEach((p, j) => {
+      if (!Number.isFinite(p.y) || !Number.isFinite(p.x)) return;
+      // Deterministic jitter within a category so equal choices stay visible side by side.
+      const jitter = categories ? (((j * 0.618034) % 1) - 0.5) * 0.5 : 0;
+      const cx = x(tx(p.x) + jitter);
+      if (Number.isFinite(p.lower) && Number.isFinite(p.upper)) {
+        parts.push(
+          `<path d="M${cx.toFixed(1)},${y(p.lower as number).toFixed(1)} V${y(p.upper as number).toFixed(1)}" stroke="${g.color}" stroke-opacity="0.45"/>`,
+        );
+      }
+      parts.push(
+        `<circle class="point" data-name="${escapeXml(g.name)}" cx="${cx.toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="4" fill="${g.color}" fill-opacity="0.8"/>`,
+      );
+    });
+  }
+  parts.push('</svg>');
+  return parts.join('\n');
+}

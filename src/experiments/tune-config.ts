@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { parseConfig } from '../core/config.ts';
+import { EngineError } from '../core/engine-error.ts';
+import { listEnvironments } from '../environments/registry.ts';
+import { type CheckedSpace, checkSearchSpace, getPath } from '../evaluation/tuning/space.ts';
+
+/**
+ * A tuning config: the environment and agent entry of an experiment config, plus the search space
+ * over that agent's hyper-parameters, the search strategy, the objective and the final check on fresh
+ * seeds. See configs/tune-cartpole.json.
+ */
+export const tuneConfigSchema = z
+  .object({
+    name: z.string().min(1).max(80).default('tuning'),
+    environment: z
+      .object({ id: z.string(), options: z.record(z.string(), z.unknown()).default({}) })
+      .strict(),
+    /** The agent config every trial starts from ("the defaults" the tuned one is compared with). */
+    agent: z.record(z.string(), z.unknown()),
+    /** The full training budget: environment steps per run at the last rung. */
+    steps: z.number().int().positive().max(100_000_000),
+    /** Hyper-parameters to vary: dotted paths into the agent config (see src/evaluation/tuning/space.ts). */
+    space: z.record(z.string(), z.unknown()),
+    search: z
+      .object({
+        strategy: z.enum(['random', 'successive-halving']).default('successive-halving'),
+        /** Configurations drawn (all start; successive halving stops most of them early). */
+        trials: z.number().int().min(1).max(10_000).default(27),
+        /** Successive halving keeps the best 1/eta of each rung and gives them eta times the budget. */
+        eta: z.number().int().min(2).max(10).default(3),
+        /** Smallest budget (steps) of a successive-halving rung; default steps / eta². */
+        minSteps: z.number().int().positive().optional(),
+        /** Seed of the configurations drawn. */
+        seed: z.number().int().min(0).default(1),
+        /**
+         * Integer paths (schedule lengths such as `epsilon.decaySteps`) scaled with a run's budget, so a
+         * short run is a compressed full run rather than one that never finishes exploring.
+         */
+        scaleWithBudget: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    objective: z
+      .object({
+        /** Training seeds per configuration; the score is over these. */
+        seeds: z.number().int().min(1).max(100).default(3),
+        firstSeed: z.number().int().min(0).default(1),
+        /** Greedy episodes after training, per seed. */
+        evaluationEpisodes: z.number().int().positive().max(1_000_000).default(20),
+        evaluationSeed: z.number().int().min(0).default(1_000_000),
+        /** Rank by the mean return over seeds, or by its 95% lower bound (needs ≥ 2 seeds). */
+        rankBy: z.enum(['mean', 'lower']).default('mean'),
+      })
+      .strict()
+      .prefault({}),
+    /** The winner and the base config, retrained on seeds the search never used. */
+    validation: z
+      .object({
+        seeds: z.number().int().min(0).max(1000).default(5),
+        firstSeed: z.number().int().min(0).default(1001),
+        evaluationEpisodes: z.number().int().positive().max(1_000_000).default(100),
+        evaluationSeed: z.number().int().min(0).default(5_000_000),
+      })
+      .strict()
+      .prefault({}),
+    curvePoints: z.number().int().min(2).max(500).default(20),
+  })
+  .strict();
+
+export type TuneConfig = z.output<typeof tuneConfigSchema>;
+
+export interface CheckedTuneConfig {
+  config: TuneConfig;
+  space: CheckedSpace;
+}
+
+/** Parse a tuning config and cross-check its parts; every error names its field path. */
+export function parseTuneConfig(input: unknown): CheckedTuneConfig {
+  const config = parseConfig(tuneConfigSchema, input, 'tuning config');
+  const known = listEnvironments();
+  if (!known.includes(config.environment.id)) {
+    throw new EngineError('E_CONFIG_INVALID', `unknown environment '${config.environment.id}'`, {
+      path: 'environment.id',
+      hint: `choose one of: ${known.join(', ')}`,
+    });
+  }
+  const space = checkSearchSpace(config.space, config.agent);
+  if (config.objective.rankBy === 'lower' && config.objective.seeds < 2) {
+    throw new EngineError('E_CONFIG_INVALID', 'ranking by the lower bound needs at least 2 seeds', {
+      path: 'objective.seeds',
+      hint: 'set objective.seeds to 2 or more, or objective.rankBy to "mean"',
+    });
+  }
+  if (config.validation.seeds === 1) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      'validation needs 0 (none) or at least 2 seeds for an interval',
+      {
+        path: 'validation.seeds',
+        hint: 'set validation.seeds to 0 or 2 or more (5 for the house standard)',
+      },
+    );
+  }
+  config.search.scaleWithBudget.forEach((path, i) => {
+    const inBase = getPath(config.agent, path);
+    const p = space.space[path];
+    const numeric = p
+      ? p.type === 'int' || (p.type === 'choice' && p.values.every(Number.isInteger))
+      : Number.isInteger(inBase);
+    if (!numeric || (p === undefined && inBase === undefined)) {
+      throw new EngineError(
+        'E_CONFIG_INVALID',
+        `search.scaleWithBudget names '${path}', which is not an integer set in the agent config or the space`,
+        {
+          path: `search.scaleWithBudget.${i}`,
+          hint: `set '${path}' in the agent config (e.g. epsilon.decaySteps)`,
+        },
+      );
+    }
+  });
+  return { config, space };
+}

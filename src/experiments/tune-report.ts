@@ -1,0 +1,191 @@
+import { summarize } from '../evaluation/statistics.ts';
+import {
+  barChart,
+  escapeXml,
+  type LineSeries,
+  lineChart,
+  PALETTE,
+  type ScatterGroup,
+  scatterChart,
+} from '../report/charts.ts';
+import { meanCi, REPORT_STYLE } from './report-html.ts';
+import type { Trial, TuneResult } from './tune.ts';
+
+/** A parameter value as a short label: 0.00123, 64x64, true. */
+export function valueLabel(value: unknown): string {
+  if (value === undefined) return '–';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(3);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join('×');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The trial's result at the highest rung it reached. */
+export function topRung(trial: Trial) {
+  return trial.rungs[trial.rungs.length - 1];
+}
+
+/** Rows of the leaderboard: rank, trial, steps, return, each parameter. */
+export function leaderboardRows(result: TuneResult, top: number): { header: string[]; rows: string[][] } {
+  const keys = Object.keys(result.config.space);
+  const header = ['#', 'trial', 'steps', `return (±95% CI, ${result.config.objective.seeds} seeds)`, ...keys];
+  const rows = result.leaderboard
+    .map((i) => result.trials[i])
+    .filter((t) => t.rungs.length > 0)
+    .slice(0, top)
+    .map((t, rank) => {
+      const rung = topRung(t);
+      return [
+        String(rank + 1),
+        String(t.index),
+        String(rung.budget),
+        meanCi(rung.score),
+        ...keys.map((k) => valueLabel(t.values[k])),
+      ];
+    });
+  return { header, rows };
+}
+
+function table(header: string[], rows: string[][]): string {
+  const numeric = (cell: string) => /^[-+−]?[\d.,]+( ± [\d.,]+)?$/.test(cell);
+  return `<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c) => `<td${numeric(c) ? ' class="num"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
+/** Each parameter against the first-rung return of every trial (all trials share that budget). */
+function effects(result: TuneResult): string[] {
+  const ran = result.trials.filter((t) => t.rungs.length > 0);
+  const levels = result.rungs.length;
+  const groupName = (reached: number) =>
+    reached === levels
+      ? levels === 1
+        ? 'trials'
+        : `reached ${result.config.steps} steps`
+      : `stopped after ${result.rungs[reached - 1].budget} steps`;
+  return Object.entries(result.config.space).map(([key, p]) => {
+    const categories =
+      p && typeof p === 'object' && (p as { type?: string }).type === 'choice'
+        ? ((p as { values: unknown[] }).values ?? []).map(valueLabel)
+        : undefined;
+    const groups: ScatterGroup[] = [];
+    for (let reached = levels; reached >= 1; reached--) {
+      const points = ran
+        .filter((t) => t.rungs.length === reached && key in t.values)
+        .map((t) => {
+          const s = t.rungs[0].score;
+          const x = categories ? categories.indexOf(valueLabel(t.values[key])) : Number(t.values[key]);
+          return { x, y: s.mean, lower: s.lower, upper: s.upper };
+        });
+      if (points.length > 0)
+        groups.push({
+          name: groupName(reached),
+          points,
+          color: PALETTE[(levels - reached) % PALETTE.length],
+        });
+    }
+    const log = (p as { log?: boolean }).log === true;
+    return scatterChart(groups, {
+      title: `${key}: return after ${result.rungs[0].budget} steps`,
+      xLabel: `${key}${log ? ' (log scale)' : ''}`,
+      yLabel: 'greedy return (mean over seeds)',
+      logX: log,
+      xCategories: categories,
+    });
+  });
+}
+
+/** Mean learning curve over seeds (with a 95% band) of the best few trials at their top rung. */
+function curves(result: TuneResult, count: number): string {
+  const series: LineSeries[] = result.leaderboard
+    .map((i) => result.trials[i])
+    .filter((t) => t.rungs.length > 0)
+    .slice(0, count)
+    .map((t, k) => {
+      const runs = topRung(t).runs;
+      const points = (runs[0]?.curve ?? []).map((point, j) => {
+        const s = summarize(
+          runs
+            .map((r) => r.curve[j]?.meanReturn ?? Number.NaN)
+            .filter((v) => v !== null && Number.isFinite(v)),
+        );
+        return { x: point.step, y: s.mean, lower: s.lower, upper: s.upper };
+      });
+      return { name: `#${k + 1} trial ${t.index}`, points };
+    });
+  if (series.length === 0) return '';
+  return lineChart(series, {
+    title: 'Learning curves of the best trials',
+    xLabel: 'training steps',
+    yLabel: 'training return (windowed mean)',
+  });
+}
+
+function validationSection(result: TuneResult): string {
+  const v = result.validation;
+  if (!v) return '<p>No validation on fresh seeds was asked for (validation.seeds = 0).</p>';
+  const d = v.difference;
+  const verdict = v.separated
+    ? d.difference > 0
+      ? 'The tuned configuration is better: the two 95% intervals do not overlap.'
+      : 'The base configuration is better: the two 95% intervals do not overlap.'
+    : 'The intervals overlap: on these fresh seeds the difference is not established.';
+  const chart = barChart(
+    [
+      {
+        name: `tuned (trial ${result.best})`,
+        value: v.bestReturn.mean,
+        lower: v.bestReturn.lower,
+        upper: v.bestReturn.upper,
+      },
+      { name: 'base config', value: v.baseReturn.mean, lower: v.baseReturn.lower, upper: v.baseReturn.upper },
+    ],
+    { title: `Greedy return on ${v.seeds.length} fresh seeds (95% CI)`, yLabel: 'return per episode' },
+  );
+  return `<p>The winner and the base config, each retrained with the full budget on seeds ${v.seeds[0]}–${v.seeds[v.seeds.length - 1]} (never used in the search) and evaluated on ${result.config.validation.evaluationEpisodes} fresh episodes per seed: tuned ${meanCi(v.bestReturn)}, base ${meanCi(v.baseReturn)}; difference ${d.difference.toFixed(2)} [${d.lower.toFixed(2)}, ${d.upper.toFixed(2)}] (Welch). <strong>${verdict}</strong></p>
+<div class="charts"><figure>${chart}</figure></div>`;
+}
+
+/** A self-contained HTML page for a tuning run (inline CSS and SVG, nothing fetched). */
+export function renderTuneReport(result: TuneResult): string {
+  const title = `NextBest tuning: ${result.name}`;
+  const { header, rows } = leaderboardRows(result, 15);
+  const c = result.compute;
+  const failed = result.trials.filter((t) => t.error);
+  const rungRows = result.rungs.map((r, k) => {
+    const scores = result.trials.filter((t) => t.rungs[k]).map((t) => t.rungs[k].score.mean);
+    return [
+      String(k + 1),
+      String(r.budget),
+      String(r.trials),
+      scores.length ? Math.max(...scores).toFixed(2) : '–',
+      r.promoted.length ? r.promoted.join(', ') : '–',
+    ];
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeXml(title)}</title>
+${REPORT_STYLE}</head>
+<body>
+<h1>${escapeXml(title)}</h1>
+<p class="meta">Started ${escapeXml(result.startedAt)} · ${result.seconds.toFixed(0)} s on ${result.workers} worker thread(s) · ${escapeXml(result.config.search.strategy)} over ${result.trials.length} configurations of ${escapeXml(String(result.config.agent.algorithm ?? 'agent'))} on ${escapeXml(result.config.environment.id)} · ${result.config.objective.seeds} seeds per configuration · search cost ${c.runs} runs, ${c.trainSteps.toLocaleString('en')} training steps and ${c.evaluationSteps.toLocaleString('en')} evaluation steps${c.reused ? ` (${c.reused} runs reused from the run log)` : ''}${failed.length ? ` · ${failed.length} configurations were not valid agents` : ''}</p>
+<h2>Tuned against the base config, on fresh seeds</h2>
+${validationSection(result)}
+<h2>Leaderboard</h2>
+<p>Ranked by the highest budget reached, then by ${result.config.objective.rankBy === 'lower' ? 'the 95% lower bound' : 'the mean'} of the greedy return over seeds there.</p>
+${table(header, rows)}
+${result.rungs.length > 1 ? `<h2>Successive halving</h2>${table(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows)}` : ''}
+<h2>Each hyper-parameter's effect</h2>
+<p>Every trial's return at the first budget (all trials ran it) against its value; colours say how far successive halving let it go. Whiskers are 95% intervals over seeds.</p>
+<div class="charts">${[...effects(result), curves(result, 3)]
+    .filter((x) => x)
+    .map((x) => `<figure>${x}</figure>`)
+    .join('\n')}</div>
+${failed.length ? `<details><summary>configurations that were not valid agents</summary><pre>${escapeXml(failed.map((t) => `trial ${t.index}: ${t.error?.message}`).join('\n'))}</pre></details>` : ''}
+<details><summary>best configuration (agent config)</summary><pre>${escapeXml(JSON.stringify(result.trials[result.best].agent, null, 2))}</pre></details>
+<details><summary>tuning config</summary><pre>${escapeXml(JSON.stringify(result.config, null, 2))}</pre></details>
+</body></html>
+`;
+}

@@ -1,0 +1,368 @@
+import { availableParallelism } from 'node:os';
+import { EngineError } from '../core/engine-error.ts';
+import { createEnvironment } from '../environments/registry.ts';
+import { type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
+import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
+import {
+  applyParameters,
+  getPath,
+  type ParameterValues,
+  sampleTrial,
+  setPath,
+} from '../evaluation/tuning/space.ts';
+import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
+import { buildAgent, type CurvePoint, type Job, type JobResult } from './run-job.ts';
+import { runJobs, withPath } from './runner.ts';
+import type { CheckedTuneConfig, TuneConfig } from './tune-config.ts';
+
+/** One training run of a configuration: what the run log keeps. */
+export interface RunSummary {
+  seed: number;
+  trainSteps: number;
+  evaluationSteps: number;
+  meanReturn: number;
+  metrics: Record<string, number>;
+  seconds: number;
+  curve: CurvePoint[];
+}
+
+export interface TrialRung {
+  budget: number;
+  runs: RunSummary[];
+  /** Mean return over the objective's seeds, with its 95% CI. */
+  score: Summary;
+}
+
+export interface Trial {
+  index: number;
+  /** The values drawn for the active parameters. */
+  values: ParameterValues;
+  /** The full agent config at the full budget. */
+  agent: Record<string, unknown>;
+  /** Set when the drawn combination is not a valid agent (it never runs). */
+  error?: { code: string; message: string };
+  /** One entry per rung the trial reached, lowest budget first. */
+  rungs: TrialRung[];
+}
+
+export interface Validation {
+  seeds: number[];
+  best: RunSummary[];
+  base: RunSummary[];
+  bestReturn: Summary;
+  baseReturn: Summary;
+  /** best − base, Welch 95% interval. */
+  difference: { difference: number; halfWidth: number; lower: number; upper: number };
+  /** The two 95% intervals do not overlap. */
+  separated: boolean;
+}
+
+export interface TuneResult {
+  name: string;
+  startedAt: string;
+  seconds: number;
+  workers: number;
+  config: TuneConfig;
+  rungs: Array<Rung & { promoted: number[] }>;
+  trials: Trial[];
+  /** Trial indices, best first: by the highest rung reached, then by score there. */
+  leaderboard: number[];
+  best: number;
+  /** The search's cost (validation excluded): runs, runs reused from the run log, environment steps. */
+  compute: { runs: number; reused: number; trainSteps: number; evaluationSteps: number };
+  validation?: Validation;
+}
+
+export interface TuneEvents {
+  onPlan?(totalRuns: number, rungs: Rung[]): void;
+  onRunProgress?(id: string, label: string, done: number, total: number, status: string): void;
+  onRunDone?(id: string, label: string, run: RunSummary, finished: number, reused: boolean): void;
+  onRung?(index: number, rung: Rung, promoted: number[]): void;
+}
+
+/** The score a rung is ranked by. */
+export function scoreOf(config: TuneConfig, summary: Summary): number {
+  return config.objective.rankBy === 'lower' ? summary.lower : summary.mean;
+}
+
+/** The agent config a run with this budget trains: schedule lengths scaled by budget / steps. */
+export function atBudget(
+  config: TuneConfig,
+  agent: Record<string, unknown>,
+  budget: number,
+): Record<string, unknown> {
+  let out = agent;
+  for (const path of config.search.scaleWithBudget) {
+    const value = getPath(out, path);
+    if (typeof value === 'number') {
+      out = setPath(out, path, Math.max(1, Math.round((value * budget) / config.steps)));
+    }
+  }
+  return out;
+}
+
+interface PendingRun {
+  id: string;
+  label: string;
+  key: string;
+  job: Job;
+}
+
+/**
+ * Hyper-parameter search on a simulator: draw configurations from the space, train each on the
+ * objective's seeds (worker threads, both cores), score by mean greedy return over seeds, and with
+ * successive halving give only the best 1/eta of each rung a longer budget. Every finished run is
+ * appended to the run log (`runs` path), so a restarted search skips what it already did; results
+ * do not depend on the number of workers. Finally the winner and the base config are retrained on
+ * fresh seeds and compared with 95% intervals.
+ */
+export async function runTuning(
+  checked: CheckedTuneConfig,
+  options: { workers?: number; runs?: string | null; events?: TuneEvents } = {},
+): Promise<TuneResult> {
+  const { config } = checked;
+  const events = options.events ?? {};
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const workers = options.workers ?? availableParallelism();
+  const log = new RunLog<RunSummary>(options.runs ?? null);
+  const rungs = planRungs({
+    strategy: config.search.strategy,
+    trials: config.search.trials,
+    maxBudget: config.steps,
+    minBudget: config.search.minSteps,
+    eta: config.search.eta,
+  });
+  const environment = createEnvironment(config.environment.id, config.environment.options);
+  const check = (agent: Record<string, unknown>, budget: number) =>
+    buildAgent(environment, atBudget(config, agent, budget), config.objective.firstSeed);
+  try {
+    check(config.agent, config.steps);
+  } catch (error) {
+    throw withPath(error, 'agent');
+  }
+  const trials: Trial[] = [];
+  for (let index = 0; index < config.search.trials; index++) {
+    const values = sampleTrial(checked.space, config.agent, config.search.seed, index);
+    const agent = applyParameters(config.agent, values);
+    const trial: Trial = { index, values, agent, rungs: [] };
+    try {
+      for (const rung of rungs) check(agent, rung.budget);
+    } catch (error) {
+      const e = error as Error;
+      trial.error = {
+        code: error instanceof EngineError ? error.code : 'E_CONFIG_INVALID',
+        message: e.message,
+      };
+    }
+    trials.push(trial);
+  }
+  const valid = trials.filter((t) => !t.error).map((t) => t.index);
+  if (valid.length === 0) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `none of the ${trials.length} configurations drawn is a valid agent`,
+      {
+        path: 'space',
+        hint: `the first says: ${trials[0].error?.message}`,
+      },
+    );
+  }
+  const objectiveSeeds = Array.from(
+    { length: config.objective.seeds },
+    (_, s) => config.objective.firstSeed + s,
+  );
+  const validationSeeds = Array.from(
+    { length: config.validation.seeds },
+    (_, s) => config.validation.firstSeed + s,
+  );
+  events.onPlan?.(
+    rungs.reduce((n, r) => n + Math.min(r.trials, valid.length) * objectiveSeeds.length, 0) +
+      2 * validationSeeds.length,
+    rungs,
+  );
+
+  let finished = 0;
+  let reused = 0;
+  const compute = { runs: 0, reused: 0, trainSteps: 0, evaluationSteps: 0 };
+  const count = (run: RunSummary) => {
+    compute.runs++;
+    compute.trainSteps += run.trainSteps;
+    compute.evaluationSteps += run.evaluationSteps;
+  };
+  const runAll = async (pending: PendingRun[]): Promise<Map<string, RunSummary>> => {
+    const out = new Map<string, RunSummary>();
+    const todo: PendingRun[] = [];
+    for (const p of pending) {
+      const cached = log.get(p.key);
+      if (cached) {
+        out.set(p.id, cached);
+        reused++;
+        finished++;
+        events.onRunDone?.(p.id, p.label, cached, finished, true);
+      } else todo.push(p);
+    }
+    await runJobs(
+      todo.map((p) => p.job),
+      workers,
+      {
+        onJobProgress: (_job, i, done, total, status) =>
+          events.onRunProgress?.(todo[i].id, todo[i].label, done, total, status),
+      },
+      (i, result) => {
+        const run = summaryOf(result);
+        log.append(todo[i].key, run);
+        out.set(todo[i].id, run);
+        finished++;
+        events.onRunDone?.(todo[i].id, todo[i].label, run, finished, false);
+      },
+    );
+    return out;
+  };
+  const pendingRun = (
+    id: string,
+    label: string,
+    agent: Record<string, unknown>,
+    budget: number,
+    seed: number,
+    evaluation: { evaluationEpisodes: number; evaluationSeed: number },
+  ): PendingRun => {
+    const job: Job = {
+      environment: config.environment.id,
+      environmentOptions: config.environment.options,
+      entry: { name: label, agent, steps: budget },
+      seed,
+      evaluationEpisodes: evaluation.evaluationEpisodes,
+      evaluationSeed: evaluation.evaluationSeed,
+      curvePoints: config.curvePoints,
+    };
+    const { entry, ...rest } = job;
+    return { id, label, job, key: runKey({ ...rest, agent, steps: budget }) };
+  };
+
+  const planned: Array<Rung & { promoted: number[] }> = [];
+  let entering = valid;
+  try {
+    for (let k = 0; k < rungs.length && entering.length > 0; k++) {
+      const budget = rungs[k].budget;
+      const pending = entering.flatMap((t) =>
+        objectiveSeeds.map((seed) =>
+          pendingRun(
+            `${t}/${budget}/${seed}`,
+            `trial ${t} · ${budget} steps · seed ${seed}`,
+            atBudget(config, trials[t].agent, budget),
+            budget,
+            seed,
+            config.objective,
+          ),
+        ),
+      );
+      const results = await runAll(pending);
+      for (const run of results.values()) count(run);
+      for (const t of entering) {
+        const runs = objectiveSeeds.map((seed) => results.get(`${t}/${budget}/${seed}`) as RunSummary);
+        trials[t].rungs.push({ budget, runs, score: summarize(runs.map((r) => r.meanReturn)) });
+      }
+      const next = rungs[k + 1];
+      const promoted = next
+        ? promote(
+            entering.map((t) => ({ trial: t, score: scoreOf(config, trials[t].rungs[k].score) })),
+            Math.min(next.trials, entering.length),
+          )
+        : [];
+      planned.push({ ...rungs[k], trials: entering.length, promoted });
+      events.onRung?.(k, rungs[k], promoted);
+      entering = promoted;
+    }
+    const leaderboard = rankTrials(config, trials);
+    const best = leaderboard[0];
+    let validation: Validation | undefined;
+    if (validationSeeds.length > 0) {
+      const evaluation = {
+        evaluationEpisodes: config.validation.evaluationEpisodes,
+        evaluationSeed: config.validation.evaluationSeed,
+      };
+      const pending = validationSeeds.flatMap((seed) => [
+        pendingRun(
+          `best/${seed}`,
+          `best (trial ${best}) · seed ${seed}`,
+          trials[best].agent,
+          config.steps,
+          seed,
+          evaluation,
+        ),
+        pendingRun(
+          `base/${seed}`,
+          `base config · seed ${seed}`,
+          config.agent,
+          config.steps,
+          seed,
+          evaluation,
+        ),
+      ]);
+      const results = await runAll(pending);
+      const bestRuns = validationSeeds.map((seed) => results.get(`best/${seed}`) as RunSummary);
+      const baseRuns = validationSeeds.map((seed) => results.get(`base/${seed}`) as RunSummary);
+      const bestReturn = summarize(bestRuns.map((r) => r.meanReturn));
+      const baseReturn = summarize(baseRuns.map((r) => r.meanReturn));
+      validation = {
+        seeds: validationSeeds,
+        best: bestRuns,
+        base: baseRuns,
+        bestReturn,
+        baseReturn,
+        difference: welchDifference(
+          bestRuns.map((r) => r.meanReturn),
+          baseRuns.map((r) => r.meanReturn),
+        ),
+        separated: bestReturn.lower > baseReturn.upper || baseReturn.lower > bestReturn.upper,
+      };
+    }
+    compute.reused = reused;
+    return {
+      name: config.name,
+      startedAt,
+      seconds: (performance.now() - started) / 1000,
+      workers,
+      config,
+      rungs: planned,
+      trials,
+      leaderboard,
+      best,
+      compute,
+      validation,
+    };
+  } finally {
+    log.close();
+  }
+}
+
+/** Best first: trials that reached a higher rung, then the higher score there; failed trials last. */
+export function rankTrials(config: TuneConfig, trials: Trial[]): number[] {
+  const key = (t: Trial) => {
+    const top = t.rungs[t.rungs.length - 1];
+    const score = top ? scoreOf(config, top.score) : Number.NEGATIVE_INFINITY;
+    return { level: t.rungs.length, score: Number.isFinite(score) ? score : Number.NEGATIVE_INFINITY };
+  };
+  return [...trials]
+    .sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      return (
+        kb.level - ka.level || (kb.score > ka.score ? 1 : kb.score < ka.score ? -1 : 0) || a.index - b.index
+      );
+    })
+    .map((t) => t.index);
+}
+
+function summaryOf(result: JobResult): RunSummary {
+  return {
+    seed: result.seed,
+    trainSteps: result.trainSteps,
+    evaluationSteps: result.evaluation.steps,
+    meanReturn: result.evaluation.meanReturn,
+    metrics: result.evaluation.metrics,
+    seconds: result.seconds,
+    curve: result.curve,
+  };
+}
