@@ -183,10 +183,11 @@ export async function runTuning(
   );
 
   let finished = 0;
-  let reused = 0;
+  const fromLog = new Set<string>();
   const compute = { runs: 0, reused: 0, trainSteps: 0, evaluationSteps: 0 };
-  const count = (run: RunSummary) => {
+  const count = (id: string, run: RunSummary) => {
     compute.runs++;
+    if (fromLog.has(id)) compute.reused++;
     compute.trainSteps += run.trainSteps;
     compute.evaluationSteps += run.evaluationSteps;
   };
@@ -197,7 +198,7 @@ export async function runTuning(
       const cached = log.get(p.key);
       if (cached) {
         out.set(p.id, cached);
-        reused++;
+        fromLog.add(p.id);
         finished++;
         events.onRunDone?.(p.id, p.label, cached, finished, true);
       } else todo.push(p);
@@ -258,7 +259,7 @@ export async function runTuning(
         ),
       );
       const results = await runAll(pending);
-      for (const run of results.values()) count(run);
+      for (const [id, run] of results) count(id, run);
       for (const t of entering) {
         const runs = objectiveSeeds.map((seed) => results.get(`${t}/${budget}/${seed}`) as RunSummary);
         trials[t].rungs.push({ budget, runs, score: summarize(runs.map((r) => r.meanReturn)) });
@@ -318,7 +319,6 @@ export async function runTuning(
         separated: bestReturn.lower > baseReturn.upper || baseReturn.lower > bestReturn.upper,
       };
     }
-    compute.reused = reused;
     return {
       name: config.name,
       startedAt,
