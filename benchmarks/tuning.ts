@@ -10,6 +10,7 @@
  *
  *   node --experimental-wasm-relaxed-simd --import tsx benchmarks/tuning.ts \
  *     [--config configs/tune-cartpole.json] [--trials 27] [--workers 2]
+ *     [--strategies successive-halving,random]   (one strategy: no comparison, only tuned vs base)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -28,6 +29,9 @@ const flag = (name: string, fallback: string) => {
 const configPath = flag('config', 'configs/tune-cartpole.json');
 const trials = Number(flag('trials', '27'));
 const workers = Number(flag('workers', String(availableParallelism())));
+const strategies = flag('strategies', 'successive-halving,random').split(',') as Array<
+  'successive-halving' | 'random'
+>;
 const name = basename(configPath, '.json');
 const raw = JSON.parse(readFileSync(configPath, 'utf8'));
 const outDir = join(import.meta.dirname, 'out');
@@ -35,7 +39,7 @@ const runs = join(outDir, `${name}-runs.jsonl`);
 writeResult(`${name}-started`, { configPath, trials });
 
 const results: Record<string, TuneResult> = {};
-for (const strategy of ['successive-halving', 'random'] as const) {
+for (const strategy of strategies) {
   const checked = parseTuneConfig({ ...raw, search: { ...raw.search, strategy, trials } });
   const started = performance.now();
   let last = 0;
@@ -58,18 +62,18 @@ for (const strategy of ['successive-halving', 'random'] as const) {
 }
 
 const sh = results['successive-halving'];
-const rs = results.random;
+const rs = results.random ?? sh;
 const cost = (r: TuneResult) => r.compute.trainSteps + r.compute.evaluationSteps;
 const fresh = (r: TuneResult) => r.validation?.best.map((x) => x.meanReturn) ?? [];
 const versus = welchDifference(fresh(sh), fresh(rs));
 const rows = [
   ['base config (untuned)', formatMeanCi(sh.validation?.baseReturn ?? ({} as never)), '–', '–'],
-  ...[sh, rs].map((r) => [
+  ...[...new Set([sh, rs])].map((r) => [
     `${r.config.search.strategy} winner (trial ${r.best})`,
     formatMeanCi(r.validation?.bestReturn ?? ({} as never)),
     `${r.compute.runs} runs, ${r.compute.trainSteps.toLocaleString('en')} + ${r.compute.evaluationSteps.toLocaleString('en')}`,
     r.validation
-      ? `${r.validation.difference.difference.toFixed(1)} [${r.validation.difference.lower.toFixed(1)}, ${r.validation.difference.upper.toFixed(1)}]${r.validation.separated ? ' ▲ apart' : ''}`
+      ? `${r.validation.difference.difference.toFixed(1)} [${r.validation.difference.lower.toFixed(1)}, ${r.validation.difference.upper.toFixed(1)}]${r.validation.separated ? (r.validation.difference.difference > 0 ? ' ▲ apart' : ' ▼ apart') : ''}`
       : '–',
   ]),
 ];

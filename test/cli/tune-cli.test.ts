@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseTuneConfig } from '../../src/experiments/tune-config.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'bin', 'nextbest.js');
+const run = (args: string[], cwd: string) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd });
+
+describe('nextbest tune', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-tune-cli-'));
+  const config = join(dir, 'tune.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'chain γ',
+      environment: { id: 'chain', options: { length: 5, slip: 0.1 } },
+      agent: { algorithm: 'tabular-q', gamma: 0.3, epsilon: { start: 1, end: 1, decaySteps: 1 } },
+      steps: 3000,
+      space: {
+        gamma: { type: 'choice', values: [0.3, 0.5, 0.9, 0.99] },
+        learningRate: { type: 'float', low: 0.01, high: 1, log: true },
+      },
+      search: { trials: 9, seed: 4 },
+      objective: { seeds: 2, evaluationEpisodes: 5 },
+      validation: { seeds: 3, evaluationEpisodes: 5 },
+    }),
+  );
+
+  test('runs a search, prints a leaderboard and the fresh-seed check, writes a report; a rerun reuses the run log', () => {
+    const first = run(['tune', '--config', config, '--out', 'out', '--workers', '0'], dir);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /Leaderboard/);
+    assert.match(first.stdout, /On 3 fresh seeds: tuned .* tuned is better ▲/);
+    assert.match(first.stdout, /Search cost: 26 runs, 17,994 training/);
+    assert.ok(existsSync(join(dir, 'out', 'index.html')));
+    assert.ok(existsSync(join(dir, 'out', 'runs.jsonl')));
+    const again = run(['tune', '--config', config, '--out', 'out', '--workers', '0', '--json'], dir);
+    assert.equal(again.status, 0, again.stderr);
+    const result = JSON.parse(again.stdout);
+    assert.equal(result.compute.reused, 26);
+    assert.ok(result.validation.separated);
+    assert.ok(result.best.values.gamma >= 0.9);
+    assert.equal(result.leaderboard.length, 9);
+    const random = run(
+      ['tune', '--config', config, '--out', 'out', '--strategy', 'random', '--trials', '3', '--json'],
+      dir,
+    );
+    assert.equal(random.status, 0, random.stderr);
+    assert.deepEqual(
+      JSON.parse(random.stdout).rungs.map((r: { budget: number }) => r.budget),
+      [3000],
+    );
+  });
+
+  test('bad usage and bad configs exit 2 with a coded message', () => {
+    const none = run(['tune'], dir);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /E_USAGE.*--config/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(config, 'utf8')),
+        space: { gamma: { type: 'float', low: 1, high: 0 } },
+      }),
+    );
+    const badSpace = run(['tune', '--config', bad], dir);
+    assert.equal(badSpace.status, 2);
+    assert.match(badSpace.stderr, /E_CONFIG_INVALID at space\.gamma/);
+    const strategy = run(['tune', '--config', config, '--strategy', 'grid'], dir);
+    assert.equal(strategy.status, 2);
+    assert.match(strategy.stderr, /E_CONFIG_INVALID at search\.strategy/);
+    writeFileSync(join(dir, 'foreign.jsonl'), 'hello\n');
+    const foreign = run(['tune', '--config', config, '--runs', 'foreign.jsonl'], dir);
+    assert.equal(foreign.status, 2);
+    assert.match(foreign.stderr, /E_TUNING_LOG_CORRUPT/);
+    assert.equal(
+      readFileSync(join(dir, 'foreign.jsonl'), 'utf8'),
+      'hello\n',
+      'a file that is not ours is left alone',
+    );
+  });
+
+  test('the shipped tuning configs parse', () => {
+    for (const name of ['tune-cartpole.json', 'tune-ecommerce.json']) {
+      parseTuneConfig(JSON.parse(readFileSync(join(root, 'configs', name), 'utf8')));
+    }
+  });
+});
