@@ -1,4 +1,3 @@
-import { summarize } from '../evaluation/statistics.ts';
 import {
   barChart,
   escapeXml,
@@ -63,8 +62,8 @@ function effects(result: TuneResult): string[] {
     reached === levels
       ? levels === 1
         ? 'trials'
-        : `reached ${result.config.steps} steps`
-      : `stopped after ${result.rungs[reached - 1].budget} steps`;
+        : 'full budget'
+      : `stopped at ${result.rungs[reached - 1].budget}`;
   return Object.entries(result.config.space).map(([key, p]) => {
     const categories =
       p && typeof p === 'object' && (p as { type?: string }).type === 'choice'
@@ -97,7 +96,10 @@ function effects(result: TuneResult): string[] {
   });
 }
 
-/** Mean learning curve over seeds (with a 95% band) of the best few trials at their top rung. */
+/**
+ * Mean learning curve over seeds of the best few trials at their top rung. No bands: with the few
+ * seeds a search affords they swamp the chart; the leaderboard carries the intervals.
+ */
 function curves(result: TuneResult, count: number): string {
   const series: LineSeries[] = result.leaderboard
     .map((i) => result.trials[i])
@@ -106,18 +108,18 @@ function curves(result: TuneResult, count: number): string {
     .map((t, k) => {
       const runs = topRung(t).runs;
       const points = (runs[0]?.curve ?? []).map((point, j) => {
-        const s = summarize(
-          runs
-            .map((r) => r.curve[j]?.meanReturn ?? Number.NaN)
-            .filter((v) => v !== null && Number.isFinite(v)),
-        );
-        return { x: point.step, y: s.mean, lower: s.lower, upper: s.upper };
+        // Run-log curves went through JSON: a window with no finished episode is null there.
+        const values = runs.map((r) => r.curve[j]?.meanReturn ?? Number.NaN).filter(Number.isFinite);
+        return {
+          x: point.step,
+          y: values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN,
+        };
       });
       return { name: `#${k + 1} trial ${t.index}`, points };
     });
   if (series.length === 0) return '';
   return lineChart(series, {
-    title: 'Learning curves of the best trials',
+    title: `Learning curves of the best trials (mean of ${result.config.objective.seeds} seeds)`,
     xLabel: 'training steps',
     yLabel: 'training return (windowed mean)',
   });

@@ -221,7 +221,8 @@ export function scatterChart(
   const colored = groups.map((g, i) => ({ ...g, color: g.color ?? PALETTE[i % PALETTE.length] }));
   const { width, height, m, head } = frame(options, colored);
   const points = colored.flatMap((g) => g.points).filter((p) => Number.isFinite(p.y) && Number.isFinite(p.x));
-  const ys = points.flatMap((p) => [p.y, p.lower ?? p.y, p.upper ?? p.y]).filter(Number.isFinite);
+  // The axis fits the points; whiskers (which with few seeds can be very long) are cut at the frame.
+  const ys = points.map((p) => p.y);
   const categories = options.xCategories;
   const tx = (v: number) => (options.logX ? Math.log10(v) : v);
   const xs = points.map((p) => tx(p.x));
@@ -267,8 +268,9 @@ export function scatterChart(
       const jitter = categories ? (((j * 0.618034) % 1) - 0.5) * 0.5 : 0;
       const cx = x(tx(p.x) + jitter);
       if (Number.isFinite(p.lower) && Number.isFinite(p.upper)) {
+        const clamp = (v: number) => y(Math.min(yMax, Math.max(yMin, v))).toFixed(1);
         parts.push(
-          `<path d="M${cx.toFixed(1)},${y(p.lower as number).toFixed(1)} V${y(p.upper as number).toFixed(1)}" stroke="${g.color}" stroke-opacity="0.45"/>`,
+          `<path d="M${cx.toFixed(1)},${clamp(p.lower as number)} V${clamp(p.upper as number)}" stroke="${g.color}" stroke-opacity="0.45"/>`,
         );
       }
       parts.push(
