@@ -1,3 +1,4 @@
+import type { ParameterEffect } from '../evaluation/tuning/importance.ts';
 import {
   barChart,
   escapeXml,
@@ -96,6 +97,25 @@ function effects(result: TuneResult): string[] {
   });
 }
 
+/** One row per parameter: its measure, value, trials and, for choices, each choice's mean return. */
+export function effectRows(effects: ParameterEffect[]): string[][] {
+  return effects.map((e) => [
+    e.parameter,
+    e.kind === 'spearman' ? 'Spearman ρ' : 'η² (variance between choices)',
+    Number.isFinite(e.value)
+      ? `${e.kind === 'spearman' && e.value > 0 ? '+' : ''}${e.value.toFixed(2)}`
+      : '–',
+    String(e.n),
+    e.groups
+      ? e.groups.map((g) => `${valueLabel(JSON.parse(g.value))}: ${g.mean.toFixed(2)} (${g.n})`).join(' · ')
+      : Number.isFinite(e.value)
+        ? e.value > 0
+          ? 'higher is better'
+          : 'lower is better'
+        : '',
+  ]);
+}
+
 /**
  * Mean learning curve over seeds of the best few trials at their top rung. No bands: with the few
  * seeds a search affords they swamp the chart; the leaderboard carries the intervals.
@@ -180,6 +200,8 @@ ${validationSection(result)}
 ${table(header, rows)}
 ${result.rungs.length > 1 ? `<h2>Successive halving</h2>${table(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows)}` : ''}
 <h2>Each hyper-parameter's effect</h2>
+<p>Association of each parameter with the mean return at each budget that at least 6 trials reached (descriptive, not causal; each parameter is drawn independently of the others). The first budget holds every trial but is short; later ones hold fewer, already selected trials.</p>
+${result.effects.map((e) => `<h3>After ${e.budget} steps (${e.trials} trials)</h3>${table(['parameter', 'measure', 'value', 'trials', 'mean return by choice, best first'], effectRows(e.parameters))}`).join('\n')}
 <p>Every trial's return at the first budget (all trials ran it) against its value; colours say how far successive halving let it go. Whiskers are 95% intervals over seeds.</p>
 <div class="charts">${[...effects(result), curves(result, 3)]
     .filter((x) => x)

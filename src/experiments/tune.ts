@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { EngineError } from '../core/engine-error.ts';
 import { createEnvironment } from '../environments/registry.ts';
 import { type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
+import { type ParameterEffect, parameterEffects } from '../evaluation/tuning/importance.ts';
 import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
 import {
   applyParameters,
@@ -68,6 +69,12 @@ export interface TuneResult {
   /** Trial indices, best first: by the highest rung reached, then by score there. */
   leaderboard: number[];
   best: number;
+  /**
+   * How much each parameter mattered, per rung with at least 6 trials: its association with the mean
+   * return at that budget (Spearman's ρ for numbers, η² for choices), strongest first. Later rungs
+   * hold fewer, already selected trials; the first holds all of them at a short budget.
+   */
+  effects: Array<{ budget: number; trials: number; parameters: ParameterEffect[] }>;
   /** The search's cost (validation excluded): runs, runs reused from the run log, environment steps. */
   compute: { runs: number; reused: number; trainSteps: number; evaluationSteps: number };
   validation?: Validation;
@@ -329,6 +336,19 @@ export async function runTuning(
       trials,
       leaderboard,
       best,
+      effects: planned
+        .map((rung, k) => {
+          const ran = trials.filter((t) => t.rungs.length > k);
+          return {
+            budget: rung.budget,
+            trials: ran.length,
+            parameters: parameterEffects(
+              checked.space.space,
+              ran.map((t) => ({ values: t.values, score: t.rungs[k].score.mean })),
+            ),
+          };
+        })
+        .filter((e) => e.trials >= 6),
       compute,
       validation,
     };

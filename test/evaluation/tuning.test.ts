@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EngineError } from '../../src/core/engine-error.ts';
+import { etaSquared, parameterEffects, spearman } from '../../src/evaluation/tuning/importance.ts';
 import { RunLog, runKey } from '../../src/evaluation/tuning/run-log.ts';
 import { applyParameters, checkSearchSpace, sampleTrial } from '../../src/evaluation/tuning/space.ts';
 import { plannedTrainSteps, planRungs, promote } from '../../src/evaluation/tuning/strategies.ts';
@@ -207,5 +208,43 @@ describe('the run log', () => {
     log.append('a', 1);
     assert.equal(log.get('a'), 1);
     assert.equal(log.found, 0);
+  });
+});
+
+describe('parameter effects', () => {
+  test("Spearman's ρ is rank-based, handles ties, and is NaN when undefined", () => {
+    assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 1000]), 1);
+    assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    assert.ok(Math.abs(spearman([1, 2, 2, 3], [1, 2, 3, 4]) - 0.9487) < 1e-3);
+    assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+    assert.ok(Number.isNaN(spearman([1, 2], [1, 2])));
+  });
+
+  test('η² is the share of variance between groups', () => {
+    assert.equal(etaSquared(['a', 'a', 'b', 'b'], [1, 1, 3, 3]), 1);
+    assert.equal(etaSquared(['a', 'b', 'a', 'b'], [1, 1, 3, 3]), 0);
+    assert.ok(Math.abs(etaSquared(['a', 'a', 'b', 'b'], [0, 2, 2, 4]) - 0.5) < 1e-12);
+  });
+
+  test('effects rank the parameter that drives the score first, over active trials only', () => {
+    const trials = Array.from({ length: 40 }, (_, i) => {
+      const gamma = [0.5, 0.9, 0.99][i % 3];
+      const lr = 0.001 * (1 + ((i * 7) % 11));
+      const values: Record<string, unknown> = { gamma, learningRate: lr };
+      if (i % 2 === 0) values.alpha = i;
+      return { values, score: gamma * 100 + (i % 5) };
+    });
+    const effects = parameterEffects(
+      { learningRate: { type: 'float' }, gamma: { type: 'choice' }, alpha: { type: 'float' } },
+      trials,
+    );
+    assert.equal(effects[0].parameter, 'gamma');
+    assert.equal(effects[0].kind, 'eta-squared');
+    assert.ok(effects[0].value > 0.95);
+    assert.deepEqual(
+      effects[0].groups?.map((g) => g.value),
+      ['0.99', '0.9', '0.5'],
+    );
+    assert.equal(effects.find((e) => e.parameter === 'alpha')?.n, 20);
   });
 });

@@ -124,6 +124,20 @@ export function textSummary(result: TuneResult): string {
       .map(([k, v]) => `${k}=${valueLabel(v)}`)
       .join(', ')}`,
   );
+  const deepest = result.effects.at(-1);
+  const effects = (deepest?.parameters ?? [])
+    .filter((e) => Number.isFinite(e.value))
+    .slice(0, 4)
+    .map((e) =>
+      e.kind === 'spearman'
+        ? `${e.parameter} ρ ${e.value > 0 ? '+' : ''}${e.value.toFixed(2)}`
+        : `${e.parameter} η² ${e.value.toFixed(2)} (best ${valueLabel(JSON.parse(e.groups?.[0]?.value ?? 'null'))})`,
+    );
+  if (deepest && effects.length > 0) {
+    parts.push(
+      `Strongest effects after ${deepest.budget} steps (${deepest.trials} trials): ${effects.join(', ')}`,
+    );
+  }
   const v = result.validation;
   if (v) {
     const d = v.difference;
