@@ -147,15 +147,20 @@ figure{margin:0;border:1px solid #eee;border-radius:6px;overflow:hidden}
 @media (max-width:600px){.charts{grid-template-columns:1fr}}
 </style>`;
 
-/** A self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched). */
-export function renderReport(result: ExperimentResult): string {
-  const title = `NextBest experiment: ${result.name}`;
+/** The opening of a report page up to its <h1>: doctype, viewport, title, style. */
+export function pageHead(title: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeXml(title)}</title>
 ${REPORT_STYLE}</head>
 <body>
-<h1>${escapeXml(title)}</h1>
+<h1>${escapeXml(title)}</h1>`;
+}
+
+/** A self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched). */
+export function renderReport(result: ExperimentResult): string {
+  const title = `NextBest experiment: ${result.name}`;
+  return `${pageHead(title)}
 <p class="meta">Started ${escapeXml(result.startedAt)} · ${fmt(result.seconds, 0)} s on ${result.workers} worker thread(s) · ${result.config.seeds} seeds per entry · ${result.config.evaluationEpisodes} evaluation episodes per seed${result.config.seeds < 5 ? ' · <strong>fewer than 5 seeds: intervals are wide</strong>' : ''}</p>
 <nav>${result.summary.map((e) => `<a href="#${escapeXml(e.id)}">${escapeXml(e.id)}</a>`).join(' · ')}</nav>
 ${result.summary.map((environment) => section(environment, result)).join('\n')}

@@ -8,8 +8,8 @@ import {
   type ScatterGroup,
   scatterChart,
 } from '../report/charts.ts';
-import { meanCi, REPORT_STYLE } from './report-html.ts';
-import type { Trial, TuneResult } from './tune.ts';
+import { meanCi, pageHead } from './report-html.ts';
+import { type Trial, type TuneResult, winnerOf } from './tune.ts';
 
 /** A parameter value as a short label: 0.00123, 64x64, true. */
 export function valueLabel(value: unknown): string {
@@ -149,11 +149,11 @@ function validationSection(result: TuneResult): string {
   const v = result.validation;
   if (!v) return '<p>No validation on fresh seeds was asked for (validation.seeds = 0).</p>';
   const d = v.difference;
-  const verdict = v.separated
-    ? d.difference > 0
-      ? 'The tuned configuration is better: the two 95% intervals do not overlap.'
-      : 'The base configuration is better: the two 95% intervals do not overlap.'
-    : 'The intervals overlap: on these fresh seeds the difference is not established.';
+  const verdict = {
+    tuned: 'The tuned configuration is better: the two 95% intervals do not overlap.',
+    base: 'The base configuration is better: the two 95% intervals do not overlap.',
+    neither: 'The intervals overlap: on these fresh seeds the difference is not established.',
+  }[winnerOf(v)];
   const chart = barChart(
     [
       {
@@ -186,12 +186,7 @@ export function renderTuneReport(result: TuneResult): string {
       r.promoted.length ? r.promoted.join(', ') : '–',
     ];
   });
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(title)}</title>
-${REPORT_STYLE}</head>
-<body>
-<h1>${escapeXml(title)}</h1>
+  return `${pageHead(title)}
 <p class="meta">Started ${escapeXml(result.startedAt)} · ${result.seconds.toFixed(0)} s on ${result.workers} worker thread(s) · ${escapeXml(result.config.search.strategy)} over ${result.trials.length} configurations of ${escapeXml(String(result.config.agent.algorithm ?? 'agent'))} on ${escapeXml(result.config.environment.id)} · ${result.config.objective.seeds} seeds per configuration · search cost ${c.runs} runs, ${c.trainSteps.toLocaleString('en')} training steps and ${c.evaluationSteps.toLocaleString('en')} evaluation steps${c.reused ? ` (${c.reused} runs reused from the run log)` : ''}${failed.length ? ` · ${failed.length} configurations were not valid agents` : ''}</p>
 <h2>Tuned against the base config, on fresh seeds</h2>
 ${validationSection(result)}

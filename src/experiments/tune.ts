@@ -87,6 +87,12 @@ export interface TuneEvents {
   onRung?(index: number, rung: Rung, promoted: number[]): void;
 }
 
+/** Which side the fresh-seed check favours: only when the two 95% intervals do not overlap. */
+export function winnerOf(v: Validation): 'tuned' | 'base' | 'neither' {
+  if (!v.separated) return 'neither';
+  return v.difference.difference > 0 ? 'tuned' : 'base';
+}
+
 /** The score a rung is ranked by. */
 export function scoreOf(config: TuneConfig, summary: Summary): number {
   return config.objective.rankBy === 'lower' ? summary.lower : summary.mean;

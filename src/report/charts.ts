@@ -93,15 +93,22 @@ function yGrid(lo: number, hi: number, left: number, right: number, y: (v: numbe
   ]);
 }
 
-export function lineChart(series: LineSeries[], options: ChartOptions): string {
-  const colored = series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
-  const { width, height, m, head } = frame(options, colored);
-  const points = colored.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
-  const ys = points.flatMap((p) => [p.y, p.lower ?? p.y, p.upper ?? p.y]).filter(Number.isFinite);
-  if (options.threshold) ys.push(options.threshold.y);
-  const xs = points.map((p) => p.x);
-  const xMin = Math.min(0, ...xs);
-  const xMax = Math.max(1, ...xs);
+/**
+ * The y range over `ys` (zero included, 5% headroom, options' bounds kept) and the two pixel mappings
+ * of a plot frame.
+ */
+function plotScales(
+  ys: number[],
+  options: ChartOptions,
+  plot: {
+    xMin: number;
+    xMax: number;
+    width: number;
+    height: number;
+    m: { left: number; right: number; top: number; bottom: number };
+  },
+) {
+  const { xMin, xMax, width, height, m } = plot;
   let yMin = options.yMin ?? Math.min(0, ...ys);
   let yMax = options.yMax ?? Math.max(...ys, yMin + 1e-9);
   if (yMax - yMin < 1e-9) {
@@ -113,6 +120,19 @@ export function lineChart(series: LineSeries[], options: ChartOptions): string {
   if (options.yMin === undefined && yMin < 0) yMin -= pad;
   const x = (v: number) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
   const y = (v: number) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
+  return { yMin, yMax, x, y };
+}
+
+export function lineChart(series: LineSeries[], options: ChartOptions): string {
+  const colored = series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length] }));
+  const { width, height, m, head } = frame(options, colored);
+  const points = colored.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
+  const ys = points.flatMap((p) => [p.y, p.lower ?? p.y, p.upper ?? p.y]).filter(Number.isFinite);
+  if (options.threshold) ys.push(options.threshold.y);
+  const xs = points.map((p) => p.x);
+  const xMin = Math.min(0, ...xs);
+  const xMax = Math.max(1, ...xs);
+  const { yMin, yMax, x, y } = plotScales(ys, options, { xMin, xMax, width, height, m });
   const parts = [...head, ...yGrid(yMin, yMax, m.left, width - m.right, y)];
   for (const t of ticks(xMin, xMax)) {
     parts.push(
@@ -237,14 +257,7 @@ export function scatterChart(
     xMin -= pad;
     xMax += pad;
   }
-  let yMin = options.yMin ?? Math.min(...ys, 0);
-  let yMax = options.yMax ?? Math.max(...ys, yMin + 1e-9);
-  if (yMax - yMin < 1e-9) yMax = yMin + 1;
-  const pad = (yMax - yMin) * 0.05;
-  if (options.yMax === undefined) yMax += pad;
-  if (options.yMin === undefined && yMin < 0) yMin -= pad;
-  const x = (v: number) => m.left + ((v - xMin) / (xMax - xMin)) * (width - m.left - m.right);
-  const y = (v: number) => height - m.bottom - ((v - yMin) / (yMax - yMin)) * (height - m.top - m.bottom);
+  const { yMin, yMax, x, y } = plotScales(ys, options, { xMin, xMax, width, height, m });
   const parts = [...head, ...yGrid(yMin, yMax, m.left, width - m.right, y)];
   const xTicks = categories
     ? categories.map((name, i) => ({ at: i, text: name }))

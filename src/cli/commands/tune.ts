@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../../core/engine-error.ts';
 import { meanCi } from '../../experiments/report-html.ts';
-import { runTuning, type TuneResult } from '../../experiments/tune.ts';
+import { runTuning, type TuneResult, winnerOf } from '../../experiments/tune.ts';
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
 import { leaderboardRows, renderTuneReport, topRung, valueLabel } from '../../experiments/tune-report.ts';
 import { intFlag, parseFlags, readJson } from '../args.ts';
@@ -141,11 +141,11 @@ export function textSummary(result: TuneResult): string {
   const v = result.validation;
   if (v) {
     const d = v.difference;
-    const verdict = v.separated
-      ? d.difference > 0
-        ? 'tuned is better ▲ (intervals apart)'
-        : 'base is better ▼ (intervals apart)'
-      : 'intervals overlap';
+    const verdict = {
+      tuned: 'tuned is better ▲ (intervals apart)',
+      base: 'base is better ▼ (intervals apart)',
+      neither: 'intervals overlap',
+    }[winnerOf(v)];
     parts.push(
       `On ${v.seeds.length} fresh seeds: tuned ${meanCi(v.bestReturn)} vs base ${meanCi(v.baseReturn)}; Δ ${d.difference >= 0 ? '+' : '−'}${Math.abs(d.difference).toFixed(2)} [${d.lower.toFixed(2)}, ${d.upper.toFixed(2)}]: ${verdict}`,
     );
