@@ -7,6 +7,16 @@ export * from './core/index.ts';
 export * from './environments/index.ts';
 export * from './evaluation/index.ts';
 export {
+  runTuning,
+  type Trial,
+  type TuneEvents,
+  type TuneResult,
+  type Validation,
+  winnerOf,
+} from './experiments/tune.ts';
+export { parseTuneConfig, type TuneConfig, tuneConfigSchema } from './experiments/tune-config.ts';
+export { renderTuneReport } from './experiments/tune-report.ts';
+export {
   Activation,
   getHeap,
   Heap,
