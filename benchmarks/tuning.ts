@@ -85,11 +85,12 @@ console.log(
 );
 console.log('|---|---:|---:|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-console.log(
-  `\nSuccessive halving / random search compute: ${(cost(sh) / cost(rs)).toFixed(3)}; winner difference (SH − random) ${versus.difference.toFixed(1)} [${versus.lower.toFixed(1)}, ${versus.upper.toFixed(1)}]`,
-);
+if (rs !== sh)
+  console.log(
+    `\nSuccessive halving / random search compute: ${(cost(sh) / cost(rs)).toFixed(3)}; winner difference (SH − random) ${versus.difference.toFixed(1)} [${versus.lower.toFixed(1)}, ${versus.upper.toFixed(1)}]`,
+  );
 console.log(`SH winner: ${JSON.stringify(sh.trials[sh.best].values)}`);
-console.log(`Random winner: ${JSON.stringify(rs.trials[rs.best].values)}`);
+if (rs !== sh) console.log(`Random winner: ${JSON.stringify(rs.trials[rs.best].values)}`);
 writeResult(name, {
   configPath,
   trials,

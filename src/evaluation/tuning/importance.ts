@@ -78,7 +78,9 @@ export function parameterEffects(
     if (p.type === 'choice') {
       const labels = active.map((t) => JSON.stringify(t.values[parameter]));
       const byValue = new Map<string, number[]>();
-      labels.forEach((l, i) => byValue.set(l, [...(byValue.get(l) ?? []), scores[i]]));
+      labels.forEach((l, i) => {
+        byValue.set(l, [...(byValue.get(l) ?? []), scores[i]]);
+      });
       const groups = [...byValue.entries()]
         .map(([value, s]) => ({ value, mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length }))
         .sort((a, b) => b.mean - a.mean);
