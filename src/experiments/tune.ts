@@ -105,6 +105,7 @@ export function atBudget(
   budget: number,
 ): Record<string, unknown> {
   let out = agent;
+  if (budget === config.steps) return out;
   for (const path of config.search.scaleWithBudget) {
     const value = getPath(out, path);
     if (typeof value === 'number') {
@@ -147,10 +148,10 @@ export async function runTuning(
     eta: config.search.eta,
   });
   const environment = createEnvironment(config.environment.id, config.environment.options);
-  const check = (agent: Record<string, unknown>, budget: number) =>
-    buildAgent(environment, atBudget(config, agent, budget), config.objective.firstSeed);
+  const check = (agent: Record<string, unknown>) =>
+    buildAgent(environment, agent, config.objective.firstSeed);
   try {
-    check(config.agent, config.steps);
+    check(config.agent);
   } catch (error) {
     throw withPath(error, 'agent');
   }
@@ -160,7 +161,9 @@ export async function runTuning(
     const agent = applyParameters(config.agent, values);
     const trial: Trial = { index, values, agent, rungs: [] };
     try {
-      for (const rung of rungs) check(agent, rung.budget);
+      // Budgets change the config only through scaleWithBudget: build each distinct config once.
+      const distinct = new Set(rungs.map((rung) => JSON.stringify(atBudget(config, agent, rung.budget))));
+      for (const json of distinct) check(JSON.parse(json));
     } catch (error) {
       const e = error as Error;
       trial.error = {
