@@ -7,7 +7,7 @@ import { runTuning, type TuneResult, winnerOf } from '../../experiments/tune.ts'
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
 import { leaderboardRows, renderTuneReport, topRung, valueLabel } from '../../experiments/tune-report.ts';
 import { intFlag, parseFlags, readJson } from '../args.ts';
-import { progressBar } from '../progress.ts';
+import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 
 export const tuneHelp = `nextbest tune --config tune.json [--out reports/tune] [--runs FILE] [--workers 2]
@@ -57,7 +57,7 @@ export async function runTune(argv: string[]): Promise<number> {
   const runs = resolve(f.runs ?? join(out, 'runs.jsonl'));
   if (f.restart && existsSync(runs)) rmSync(runs);
   const quiet = f.quiet || f.json;
-  let bar = progressBar('tuning', 1, quiet);
+  let bar: ProgressBar | undefined; // sized once the plan is known
   const lines = !quiet && !process.stderr.isTTY;
   const result = await runTuning(checked, {
     workers,
@@ -72,7 +72,7 @@ export async function runTune(argv: string[]): Promise<number> {
         }
       },
       onRunDone: (_id, label, run, finished, reused) => {
-        bar.update(finished, {
+        bar?.update(finished, {
           status: `${label}: ${run.meanReturn.toFixed(1)}${reused ? ' (from run log)' : ''}`,
         });
         if (lines)
@@ -82,7 +82,7 @@ export async function runTune(argv: string[]): Promise<number> {
       },
     },
   });
-  bar.stop();
+  bar?.stop();
   writeFileSync(join(out, 'results.json'), `${JSON.stringify(result, null, 1)}\n`);
   writeFileSync(join(out, 'index.html'), renderTuneReport(result));
   if (f.json) {
