@@ -98,6 +98,11 @@ export function summarize(values: ArrayLike<number>, confidence = 0.95): Summary
   return { n, mean, std, halfWidth, lower: mean - halfWidth, upper: mean + halfWidth, min, max };
 }
 
+/** The two confidence intervals do not overlap (the house's "separated" mark, ▲/▼). */
+export function intervalsApart(a: Summary, b: Summary): boolean {
+  return a.lower > b.upper || a.upper < b.lower;
+}
+
 /** `12.3 ± 0.4` with a sensible number of digits. */
 export function formatMeanCi(summary: Summary, digits = 2): string {
   const hw = Number.isNaN(summary.halfWidth) ? '' : ` ± ${summary.halfWidth.toFixed(digits)}`;

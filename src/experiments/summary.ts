@@ -1,4 +1,4 @@
-import { type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
+import { intervalsApart, type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
 import { metricsFor } from './baselines.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { JobResult } from './run-job.ts';
@@ -100,7 +100,7 @@ export function summarizeExperiment(config: ExperimentConfig, runs: JobResult[])
           difference: d.difference,
           lower: d.lower,
           upper: d.upper,
-          separated: entry.return.lower > best.return.upper || entry.return.upper < best.return.lower,
+          separated: intervalsApart(entry.return, best.return),
         };
       }
     }

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
 import { EngineError } from '../core/engine-error.ts';
 import { listEnvironments } from '../environments/registry.ts';
-import { type CheckedSpace, checkSearchSpace, getPath } from '../evaluation/tuning/space.ts';
+import {
+  type CheckedSpace,
+  checkSearchSpace,
+  getPath,
+  searchSpaceSchema,
+} from '../evaluation/tuning/space.ts';
 
 /**
  * A tuning config: the environment and agent entry of an experiment config, plus the search space
@@ -20,7 +25,7 @@ export const tuneConfigSchema = z
     /** The full training budget: environment steps per run at the last rung. */
     steps: z.number().int().positive().max(100_000_000),
     /** Hyper-parameters to vary: dotted paths into the agent config (see src/evaluation/tuning/space.ts). */
-    space: z.record(z.string(), z.unknown()),
+    space: searchSpaceSchema,
     search: z
       .object({
         strategy: z.enum(['random', 'successive-halving']).default('successive-halving'),

@@ -24,13 +24,16 @@ export function topRung(trial: Trial) {
   return trial.rungs[trial.rungs.length - 1];
 }
 
+/** The trials that ran, best first (the leaderboard without the configurations that never ran). */
+export function rankedTrials(result: TuneResult): Trial[] {
+  return result.leaderboard.map((i) => result.trials[i]).filter((t) => t.rungs.length > 0);
+}
+
 /** Rows of the leaderboard: rank, trial, steps, return, each parameter. */
 export function leaderboardRows(result: TuneResult, top: number): { header: string[]; rows: string[][] } {
   const keys = Object.keys(result.config.space);
   const header = ['#', 'trial', 'steps', `return (±95% CI, ${result.config.objective.seeds} seeds)`, ...keys];
-  const rows = result.leaderboard
-    .map((i) => result.trials[i])
-    .filter((t) => t.rungs.length > 0)
+  const rows = rankedTrials(result)
     .slice(0, top)
     .map((t, rank) => {
       const rung = topRung(t);
@@ -66,10 +69,7 @@ function effects(result: TuneResult): string[] {
         : 'full budget'
       : `stopped at ${result.rungs[reached - 1].budget}`;
   return Object.entries(result.config.space).map(([key, p]) => {
-    const categories =
-      p && typeof p === 'object' && (p as { type?: string }).type === 'choice'
-        ? ((p as { values: unknown[] }).values ?? []).map(valueLabel)
-        : undefined;
+    const categories = p.type === 'choice' ? p.values.map(valueLabel) : undefined;
     const groups: ScatterGroup[] = [];
     for (let reached = levels; reached >= 1; reached--) {
       const points = ran
@@ -86,7 +86,7 @@ function effects(result: TuneResult): string[] {
           color: PALETTE[(levels - reached) % PALETTE.length],
         });
     }
-    const log = (p as { log?: boolean }).log === true;
+    const log = p.type !== 'choice' && p.log;
     return scatterChart(groups, {
       title: `${key}: return after ${result.rungs[0].budget} steps`,
       xLabel: `${key}${log ? ' (log scale)' : ''}`,
@@ -121,9 +121,7 @@ export function effectRows(effects: ParameterEffect[]): string[][] {
  * seeds a search affords they swamp the chart; the leaderboard carries the intervals.
  */
 function curves(result: TuneResult, count: number): string {
-  const series: LineSeries[] = result.leaderboard
-    .map((i) => result.trials[i])
-    .filter((t) => t.rungs.length > 0)
+  const series: LineSeries[] = rankedTrials(result)
     .slice(0, count)
     .map((t, k) => {
       const runs = topRung(t).runs;

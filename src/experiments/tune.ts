@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { EngineError } from '../core/engine-error.ts';
 import { createEnvironment } from '../environments/registry.ts';
-import { type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
+import { intervalsApart, type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
 import { type ParameterEffect, parameterEffects } from '../evaluation/tuning/importance.ts';
 import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
 import {
@@ -11,7 +11,7 @@ import {
   sampleTrial,
   setPath,
 } from '../evaluation/tuning/space.ts';
-import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
+import { byScore, planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { buildAgent, type CurvePoint, type Job, type JobResult } from './run-job.ts';
 import { runJobs, withPath } from './runner.ts';
 import type { CheckedTuneConfig, TuneConfig } from './tune-config.ts';
@@ -332,7 +332,7 @@ export async function runTuning(
           bestRuns.map((r) => r.meanReturn),
           baseRuns.map((r) => r.meanReturn),
         ),
-        separated: bestReturn.lower > baseReturn.upper || baseReturn.lower > bestReturn.upper,
+        separated: intervalsApart(bestReturn, baseReturn),
       };
     }
     return {
@@ -368,20 +368,11 @@ export async function runTuning(
 
 /** Best first: trials that reached a higher rung, then the higher score there; failed trials last. */
 export function rankTrials(config: TuneConfig, trials: Trial[]): number[] {
-  const key = (t: Trial) => {
+  const keyed = trials.map((t) => {
     const top = t.rungs[t.rungs.length - 1];
-    const score = top ? scoreOf(config, top.score) : Number.NEGATIVE_INFINITY;
-    return { level: t.rungs.length, score: Number.isFinite(score) ? score : Number.NEGATIVE_INFINITY };
-  };
-  return [...trials]
-    .sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      return (
-        kb.level - ka.level || (kb.score > ka.score ? 1 : kb.score < ka.score ? -1 : 0) || a.index - b.index
-      );
-    })
-    .map((t) => t.index);
+    return { trial: t.index, level: t.rungs.length, score: top ? scoreOf(config, top.score) : Number.NaN };
+  });
+  return keyed.sort((a, b) => b.level - a.level || byScore(a, b)).map((k) => k.trial);
 }
 
 function summaryOf(result: JobResult): RunSummary {

@@ -5,7 +5,13 @@ import { EngineError } from '../../core/engine-error.ts';
 import { meanCi } from '../../experiments/report-html.ts';
 import { runTuning, type TuneResult, winnerOf } from '../../experiments/tune.ts';
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
-import { leaderboardRows, renderTuneReport, topRung, valueLabel } from '../../experiments/tune-report.ts';
+import {
+  leaderboardRows,
+  rankedTrials,
+  renderTuneReport,
+  topRung,
+  valueLabel,
+} from '../../experiments/tune-report.ts';
 import { intFlag, parseFlags, readJson } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
@@ -100,10 +106,12 @@ function jsonSummary(result: TuneResult, out: string) {
     report: join(out, 'index.html'),
     seconds: result.seconds,
     best: { trial: best.index, values: best.values, agent: best.agent, score: topRung(best).score },
-    leaderboard: result.leaderboard
-      .map((i) => result.trials[i])
-      .filter((t) => t.rungs.length > 0)
-      .map((t) => ({ trial: t.index, steps: topRung(t).budget, score: topRung(t).score, values: t.values })),
+    leaderboard: rankedTrials(result).map((t) => ({
+      trial: t.index,
+      steps: topRung(t).budget,
+      score: topRung(t).score,
+      values: t.values,
+    })),
     rungs: result.rungs,
     compute: result.compute,
     validation: result.validation && {

@@ -56,11 +56,16 @@ export function planRungs(options: {
  * non-finite scores broken towards the lower trial index so that promotion is deterministic.
  */
 export function promote(scores: Array<{ trial: number; score: number }>, keep: number): number[] {
-  const key = (s: number) => (Number.isFinite(s) ? s : Number.NEGATIVE_INFINITY);
   return [...scores]
-    .sort((a, b) => key(b.score) - key(a.score) || a.trial - b.trial)
+    .sort(byScore)
     .slice(0, keep)
     .map((s) => s.trial);
+}
+
+/** Higher score first; non-finite scores after every finite one; ties to the lower trial index. */
+export function byScore(a: { trial: number; score: number }, b: { trial: number; score: number }): number {
+  const key = (s: number) => (Number.isFinite(s) ? s : Number.NEGATIVE_INFINITY);
+  return key(b.score) - key(a.score) || a.trial - b.trial;
 }
 
 /** Environment steps of training a plan costs per seed when nothing fails: the compute figure. */
