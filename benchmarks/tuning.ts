@@ -36,7 +36,6 @@ const name = basename(configPath, '.json');
 const raw = JSON.parse(readFileSync(configPath, 'utf8'));
 const outDir = join(import.meta.dirname, 'out');
 const runs = join(outDir, `${name}-runs.jsonl`);
-writeResult(`${name}-started`, { configPath, trials });
 
 const results: Record<string, TuneResult> = {};
 for (const strategy of strategies) {
