@@ -12,8 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
+import type { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
 import { formatMeanCi, summarize, welchDifference } from '../src/evaluation/statistics.ts';
+import {
+  runShopSessions,
+  type ServiceCall,
+  serviceClient,
+  shopEnvironment,
+} from '../src/serving/shop-traffic.ts';
 import { startServing, stopServing } from './serve-process.ts';
 
 const { values } = parseArgs({
@@ -31,116 +37,19 @@ const BLOCKS = Number(values.blocks);
 const SESSIONS = Number(values.sessions);
 const EVALUATION = Number(values.evaluation);
 const KEY = 'benchmark-key-0123';
-const ENV = { candidates: 10, clickbaitFraction: 0.2, boredom: true };
+type ModelList = {
+  live: number;
+  models: Array<{ version: number; promotedAt: string | null; source: string }>;
+};
 
-function client(port: number) {
-  return async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${KEY}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
-
-/** What a shop would send: the visible session and profile, and each offered item's attributes. */
-function context(observation: Float32Array, categories: number) {
-  const c = categories;
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return [
-    {
-      browsed: Array.from(observation.subarray(0, c), round),
-      bought: Array.from(observation.subarray(c, 2 * c), round),
-      last: Array.from(observation.subarray(2 * c, 3 * c)).indexOf(1),
-    },
-    {
-      event: Array.from(observation.subarray(3 * c, 3 * c + 5)).indexOf(1),
-      t: round(observation[3 * c + 5]),
-    },
-    {
-      returning: observation[3 * c + 6],
-      tier: round(observation[3 * c + 7]),
-      visits: round(observation[3 * c + 8]),
-    },
-  ];
-}
-
-function candidates(
-  env: EcommerceEnvironment,
-  features: Float32Array[],
-  mask: Uint8Array,
-  categories: number,
-) {
-  const items = env.actionItems();
-  const out: Array<{ id: string; features: unknown[] }> = [];
-  features.forEach((f, k) => {
-    if (!mask[k]) return;
-    const names = [
-      'price',
-      'rating',
-      'popularity',
-      'margin',
-      'browsedCategory',
-      'boughtCategory',
-      'exposure',
-      'shown',
-      'priceForTier',
-    ];
-    const item: Record<string, number | string> = { category: `c${f.subarray(0, categories).indexOf(1)}` };
-    names.forEach((name, j) => {
-      item[name] = Math.round(f[categories + j] * 1000) / 1000;
-    });
-    out.push({ id: `item-${items[k]}`, features: [item] });
-  });
-  return out;
-}
-
-/** Run `count` sessions through the service; returns each session's return. */
 async function runSessions(
-  call: ReturnType<typeof client>,
+  call: ServiceCall,
   env: EcommerceEnvironment,
   count: number,
   prefix: string,
   seedBase: number,
 ): Promise<number[]> {
-  const categories = env.options.categories;
-  const returns: number[] = [];
-  for (let s = 0; s < count; s++) {
-    let { observation, info } = env.reset({ seed: seedBase + s });
-    const sessionId = `${prefix}-${s}`;
-    let total = 0;
-    for (;;) {
-      const offered = candidates(
-        env,
-        info.actionFeatures as Float32Array[],
-        info.actionMask as Uint8Array,
-        categories,
-      );
-      const decision = await call('POST', '/v1/decisions', {
-        sessionId,
-        userId: `shopper-${seedBase + s}`,
-        context: context(observation, categories),
-        candidates: offered,
-      });
-      const k = Array.from(env.actionItems()).findIndex((item) => `item-${item}` === decision.actionId);
-      const step = env.step(k);
-      total += step.reward;
-      if (step.reward !== 0)
-        await call('POST', `/v1/decisions/${decision.eventId}/reward`, { value: step.reward });
-      if (step.terminated || step.truncated) break;
-      observation = step.observation;
-      info = step.info;
-    }
-    await call('POST', `/v1/sessions/${sessionId}/end`, {});
-    returns.push(total);
-  }
-  return returns;
+  return runShopSessions(call, env, { sessions: count, prefix, seedBase });
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -161,16 +70,16 @@ for (let seed = 0; seed < SEEDS; seed++) {
     ['src/cli/main.ts', 'serve', '--port', String(port), '--data-dir', dir, '--rate-limit', '0'],
     KEY,
   );
-  const call = client(port);
+  const call = serviceClient(`http://127.0.0.1:${port}`, KEY);
   try {
-    const service = await call('GET', '/personalizer/v1.0/configurations/service');
+    const service = await call<object>('GET', '/personalizer/v1.0/configurations/service');
     await call('PUT', '/personalizer/v1.0/configurations/service', {
       ...service,
       rewardWaitTime: 'PT1S',
       modelExportFrequency: values.every,
       explorationPercentage: 0.2,
     });
-    const learner = await call('GET', '/v1/configurations/learner');
+    const learner = await call<object>('GET', '/v1/configurations/learner');
     await call('PUT', '/v1/configurations/learner', {
       ...learner,
       minEvents: 500,
@@ -179,7 +88,7 @@ for (let seed = 0; seed < SEEDS; seed++) {
       epochs: 2,
       estimator: values.estimator,
     });
-    const env = new EcommerceEnvironment({ ...ENV, seed });
+    const env = shopEnvironment(seed);
     const blockMeans: number[] = [];
     for (let b = 0; b < BLOCKS; b++) {
       const returns = await runSessions(
@@ -190,32 +99,32 @@ for (let seed = 0; seed < SEEDS; seed++) {
         1_000_000 * (seed + 1) + b * SESSIONS,
       );
       blockMeans.push(mean(returns));
-      const { live, models } = await call('GET', '/v1/models');
+      const { live, models } = await call<ModelList>('GET', '/v1/models');
       console.log(
         `seed ${seed} block ${b}: mean return ${mean(returns).toFixed(3)}, live model v${live} of ${models.length}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 5000)); // the learner's last round
-    const { live, models } = await call('GET', '/v1/models');
+    const { live, models } = await call<ModelList>('GET', '/v1/models');
     const promoted = models.filter(
       (m: { promotedAt: string | null; source: string }) => m.promotedAt && m.source === 'learner',
     );
     // True online value of each policy, on the same fresh shop and shoppers, exploration off; the learner
     // keeps training on this traffic but promotes nothing by itself now.
     await call('PUT', '/v1/configurations/learner', {
-      ...(await call('GET', '/v1/configurations/learner')),
+      ...(await call<object>('GET', '/v1/configurations/learner')),
       promotion: 'manual',
     });
     let measured = 0;
     const measure = async (version: number | 'random') => {
-      const cfg = await call('GET', '/personalizer/v1.0/configurations/service');
+      const cfg = await call<object>('GET', '/personalizer/v1.0/configurations/service');
       await call('PUT', '/personalizer/v1.0/configurations/service', {
         ...cfg,
         explorationPercentage: version === 'random' ? 1 : 0,
         modelExportFrequency: 'P1D',
       });
       await call('POST', `/v1/models/${version === 'random' ? 1 : version}/promote`);
-      const fresh = new EcommerceEnvironment({ ...ENV, seed });
+      const fresh = shopEnvironment(seed);
       return mean(
         await runSessions(call, fresh, EVALUATION, `eval-${measured++}`, 7_000_000 + seed * EVALUATION),
       );

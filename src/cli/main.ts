@@ -8,6 +8,7 @@ import { runModels } from './commands/models.ts';
 import { runOpe } from './commands/ope.ts';
 import { runMigrate, runServe } from './commands/serve.ts';
 import { runSimulate } from './commands/simulate.ts';
+import { runTraffic } from './commands/traffic.ts';
 import { runEvaluate, runTrain } from './commands/train-evaluate.ts';
 import { runTune } from './commands/tune.ts';
 
@@ -24,9 +25,10 @@ Commands:
   import       stream a shop's event logs (CSV/TSV/JSONL) into a training file, rejects listed by line
   simulate     write a shop's event log from a simulator under a known behaviour policy
   ope          off-policy evaluation of a saved policy on logged bandit rounds (JSONL)
-  serve        the decision service (Personalizer v1.0 and session APIs, background learner)
+  serve        the decision service (Personalizer v1.0 and session APIs, background learner, dashboard at /)
   migrate      bring the decision store's schema up to date
   models       a running service's model versions: list, promote, rollback, train
+  traffic      simulated shoppers for a running service (to watch the learner and the dashboard)
   envs         list environments
   algorithms   list algorithms
 `;
@@ -62,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       return runMigrate(rest);
     case 'models':
       return runModels(rest);
+    case 'traffic':
+      return runTraffic(rest);
     case 'envs':
       console.log(
         rest.includes('--json') ? JSON.stringify(listEnvironments()) : listEnvironments().join('\n'),

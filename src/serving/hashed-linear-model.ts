@@ -76,6 +76,19 @@ export function flattenFeatures(
   return out;
 }
 
+/** The hash of a context feature (hash c) crossed with an action feature (hash a). */
+const pairHash = (c: number, a: number) => Math.imul(c, 0x9e3779b1) ^ a;
+
+/** One term of a linear score: weight × value of one named (hashed) feature. */
+export interface ScoreTerm {
+  kind: 'bias' | 'context' | 'action' | 'pair';
+  /** The flattened feature name; for a pair, `context × action`. */
+  name: string;
+  value: number;
+  weight: number;
+  contribution: number;
+}
+
 /**
  * A linear model over hashed features of (context, action) with all context × action crosses (what
  * Vowpal Wabbit's quadratic interactions give Personalizer), trained online by AdaGrad on squared error.
@@ -109,11 +122,31 @@ export class HashedLinearModel {
       indices.push(h & this.mask);
       values.push(v);
       for (const [c, w] of contextHashes) {
-        indices.push((Math.imul(c, 0x9e3779b1) ^ h) & this.mask);
+        indices.push(pairHash(c, h) & this.mask);
         values.push(v * w);
       }
     }
     return { indices: Uint32Array.from(indices), values: Float32Array.from(values) };
+  }
+
+  /**
+   * The score of one action in one context as named terms (coefficient × value), in featurize's order:
+   * their contributions sum to predict(featurize(context, action)). Hash collisions show as shared weights.
+   */
+  terms(context: Map<string, number>, action: Map<string, number>): ScoreTerm[] {
+    const term = (kind: ScoreTerm['kind'], name: string, hash: number, value: number): ScoreTerm => {
+      const weight = this.weights[hash & this.mask];
+      return { kind, name, value, weight, contribution: weight * value };
+    };
+    const out = [term('bias', 'bias', fnv1a('bias'), 1)];
+    const contextHashes = [...context].map(([k, v]) => [k, fnv1a(`c:${k}`), v] as const);
+    for (const [k, h, v] of contextHashes) out.push(term('context', k, h, v));
+    for (const [a, v] of action) {
+      const h = fnv1a(`a:${a}`);
+      out.push(term('action', a, h, v));
+      for (const [k, c, w] of contextHashes) out.push(term('pair', `${k} × ${a}`, pairHash(c, h), v * w));
+    }
+    return out;
   }
 
   predict(x: SparseFeatures): number {

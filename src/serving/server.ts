@@ -2,10 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EngineError } from '../core/engine-error.ts';
+import { dashboardRoutes, isDashboardAsset } from '../dashboard/assets.ts';
 import { migrate } from '../store/migrations.ts';
 import type { Sql } from '../store/sql.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { RoundResult } from './learner.ts';
+import { insightRoutes } from './routes/insight.ts';
 import { nativeRoutes } from './routes/native.ts';
 import { personalizerRoutes } from './routes/personalizer.ts';
 import { parseDuration } from './service-config.ts';
@@ -26,6 +28,10 @@ export interface ServerOptions {
   /** Called after every background learner round. */
   onLearnerRound?: (result: RoundResult | Error) => void;
   logger?: boolean;
+  /** Serve the web dashboard at / (default true). */
+  dashboard?: boolean;
+  /** Where the HTML reports of experiment and tune runs are listed from (default ./reports). */
+  reportsDir?: string;
 }
 
 function digest(text: string): Buffer {
@@ -47,8 +53,8 @@ declare module 'fastify' {
 }
 
 /**
- * The decision service: Azure Personalizer v1.0 under /personalizer/v1.0 and the native session API under
- * /v1, over the decision log. Migrations run at start; the live model is loaded from the store, and the
+ * The decision service: Azure Personalizer v1.0 under /personalizer/v1.0, the native session API and the
+ * dashboard's queries under /v1, and the dashboard at /, over the decision log. Migrations run at start; the live model is loaded from the store, and the
  * background learner trains, judges and promotes new versions.
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -99,6 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.url === '/health') return;
+    if (options.dashboard !== false && request.method === 'GET' && isDashboardAsset(request.url)) return;
     if (!authorized(request, key)) {
       return reply.code(401).send({
         error: {
@@ -113,6 +120,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/health', async () => ({ status: 'ok', liveModel: state.live.version }));
   await app.register(async (api) => personalizerRoutes(api, state), { prefix: '/personalizer/v1.0' });
   await app.register(async (api) => nativeRoutes(api, state), { prefix: '/v1' });
+  await app.register(
+    async (api) => insightRoutes(api, state, { reportsDir: options.reportsDir ?? 'reports' }),
+    { prefix: '/v1' },
+  );
+  if (options.dashboard !== false) await dashboardRoutes(app);
 
   // The learner's clock: checked every second, so a changed modelExportFrequency applies at once.
   let timer: NodeJS.Timeout | undefined;

@@ -49,6 +49,36 @@ export interface JoinedDecision extends StoredDecision {
   terminal: boolean;
 }
 
+/** One time bucket of the decision log (DecisionStore.activity). */
+export interface ActivityBucket {
+  start: Date;
+  decisions: number;
+  /** Decisions with at least one reward. */
+  rewarded: number;
+  /** Sum of the aggregated rewards (the default reward for decisions without one). */
+  reward: number;
+  /** Decisions whose aggregated reward is positive (a click, a purchase). */
+  positive: number;
+  /** Decisions that did not take the top-probability action (exploration). */
+  explored: number;
+  modelVersion: number;
+}
+
+/** One decision as a line of a list (DecisionStore.recent). */
+export interface DecisionSummary {
+  seq: number;
+  eventId: string;
+  createdAt: Date;
+  sessionId?: string;
+  step?: number;
+  chosenId: string;
+  propensity: number;
+  explored: boolean;
+  modelVersion: number;
+  candidates: number;
+  rewards: number[];
+}
+
 export type ReadyBatch = {
   decisions: JoinedDecision[];
   /** The highest seq every earlier decision of which has been settled (used, or dropped as never shown). */
@@ -336,6 +366,112 @@ export class DecisionStore {
       from: date(r.first),
       to: date(r.last),
     };
+  }
+
+  /**
+   * Decisions between `from` (inclusive) and `to` (exclusive) counted in buckets of `bucketSeconds` (aligned
+   * to the Unix epoch): decisions, rewarded ones, the aggregated reward (the default reward when none came),
+   * positive rewards, explored ones (chosen with less than the top probability: not the greedy choice) and
+   * the newest model version that served. Only buckets holding decisions are returned, in time order.
+   */
+  async activity(options: {
+    from: Date;
+    to: Date;
+    bucketSeconds: number;
+    aggregation: 'earliest' | 'sum';
+    defaultReward: number;
+  }): Promise<ActivityBucket[]> {
+    const rows = await this.sql.query<{
+      bucket: string | number;
+      decisions: string | number;
+      rewarded: string | number;
+      reward: number | null;
+      positive: string | number;
+      explored: string | number;
+      model_version: number;
+    }>(
+      `with d as (
+         select d.created_at, d.model_version, d.propensity,
+           (select max((r ->> 'probability')::float8) from jsonb_array_elements(d.ranking) r) as top,
+           (select count(*) from rewards w where w.event_id = d.event_id) as reward_count,
+           case when $5::boolean
+             then (select w.value from rewards w where w.event_id = d.event_id order by w.id limit 1)
+             else (select sum(w.value) from rewards w where w.event_id = d.event_id) end as reward
+         from decisions d where d.created_at >= $1::timestamptz and d.created_at < $2::timestamptz)
+       select floor(extract(epoch from created_at) / $3::float8)::bigint as bucket, count(*) as decisions,
+         count(*) filter (where reward_count > 0) as rewarded,
+         sum(coalesce(reward, $4::float8)) as reward,
+         count(*) filter (where coalesce(reward, $4::float8) > 0) as positive,
+         count(*) filter (where propensity < top - 1e-9) as explored,
+         max(model_version) as model_version
+       from d group by 1 order by 1`,
+      [
+        options.from.toISOString(),
+        options.to.toISOString(),
+        options.bucketSeconds,
+        options.defaultReward,
+        options.aggregation === 'earliest',
+      ],
+    );
+    return rows.map((r) => ({
+      start: new Date(Number(r.bucket) * options.bucketSeconds * 1000),
+      decisions: Number(r.decisions),
+      rewarded: Number(r.rewarded),
+      reward: Number(r.reward ?? 0),
+      positive: Number(r.positive),
+      explored: Number(r.explored),
+      modelVersion: r.model_version,
+    }));
+  }
+
+  /** The `limit` newest decisions in full, newest first. */
+  async latest(limit: number): Promise<StoredDecision[]> {
+    const rows = await this.sql.query<Row>(
+      `select d.*, ${rewardsOf()} from decisions d order by d.seq desc limit $1`,
+      [limit],
+    );
+    return rows.map(fromRow);
+  }
+
+  /**
+   * The newest decisions first (seq < `before` when given), optionally of one session, as one line each:
+   * when, what was chosen with which probability by which model, how many candidates, and the rewards.
+   */
+  async recent(options: { limit: number; before?: number; sessionId?: string }): Promise<DecisionSummary[]> {
+    const rows = await this.sql.query<{
+      seq: string | number;
+      event_id: string;
+      created_at: Date | string;
+      session_id: string | null;
+      step: number | null;
+      reward_action_id: string;
+      propensity: number;
+      top: number;
+      model_version: number;
+      candidates: number;
+      rewards: number[] | null;
+    }>(
+      `select d.seq, d.event_id, d.created_at, d.session_id, d.step, d.reward_action_id, d.propensity,
+         d.model_version, jsonb_array_length(d.actions) as candidates,
+         (select max((r ->> 'probability')::float8) from jsonb_array_elements(d.ranking) r) as top,
+         (select json_agg(w.value order by w.id) from rewards w where w.event_id = d.event_id) as rewards
+       from decisions d
+       where ($1::bigint is null or d.seq < $1::bigint) and ($2::text is null or d.session_id = $2::text)
+       order by d.seq desc limit $3`,
+      [options.before ?? null, options.sessionId ?? null, options.limit],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      eventId: r.event_id,
+      createdAt: new Date(r.created_at),
+      ...(r.session_id !== null ? { sessionId: r.session_id, step: r.step ?? 0 } : {}),
+      chosenId: r.reward_action_id,
+      propensity: r.propensity,
+      explored: r.propensity < r.top - 1e-9,
+      modelVersion: r.model_version,
+      candidates: Number(r.candidates),
+      rewards: r.rewards ?? [],
+    }));
   }
 
   /** Erase everything stored about one (pseudonymised) user. Returns what was deleted. */

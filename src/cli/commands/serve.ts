@@ -6,7 +6,7 @@ import { openPglite, openPostgres, type Sql } from '../../store/sql.ts';
 import { intFlag, parseFlags } from '../args.ts';
 
 export const serveHelp = `nextbest serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.nextbest] [--database-url postgres://...]
-              [--schema nextbest] [--rate-limit 60000] [--no-learn]
+              [--schema nextbest] [--rate-limit 60000] [--no-learn] [--reports-dir ./reports] [--no-dashboard]
 
 The decision service: Azure Personalizer v1.0 (rank, events, configurations, model, logs) under
 /personalizer/v1.0/, the native session API, models and learner under /v1/, and /health.
@@ -18,6 +18,8 @@ Data goes to embedded PostgreSQL (PGlite) in --data-dir, or to PostgreSQL when -
 DATABASE_URL is set (in --schema, default public); several replicas may share one PostgreSQL. The background learner runs every
 modelExportFrequency (--no-learn: this replica only serves). --rate-limit: requests a minute per client
 address (0: no limit).
+The dashboard is at / (sign in with the same key): traffic, reward and exploration over time, model
+versions with promote and rollback, the decision explorer, the HTML reports in --reports-dir, settings.
 
 nextbest migrate [--data-dir ./.nextbest] [--database-url ...]   bring the schema up to date and exit`;
 
@@ -59,6 +61,8 @@ export async function runServe(argv: string[]): Promise<number> {
     host: { type: 'string' },
     'rate-limit': { type: 'string' },
     'no-learn': { type: 'boolean', default: false },
+    'reports-dir': { type: 'string' },
+    'no-dashboard': { type: 'boolean', default: false },
   });
   if (f.help) {
     console.log(serveHelp);
@@ -82,6 +86,8 @@ export async function runServe(argv: string[]): Promise<number> {
     pseudonymKey: process.env.NEXTBEST_PSEUDONYM_KEY,
     rateLimitPerMinute: intFlag('rate-limit', f['rate-limit'], 60_000, 0),
     learn: !f['no-learn'],
+    dashboard: !f['no-dashboard'],
+    reportsDir: f['reports-dir'] ?? 'reports',
     logger: false,
     onLearnerRound: (round) => {
       const at = new Date().toISOString();
@@ -96,7 +102,7 @@ export async function runServe(argv: string[]): Promise<number> {
   });
   const address = await app.listen({ port, host: f.host ?? '127.0.0.1' });
   console.log(
-    `nextbest serving on ${address}: Personalizer API at ${address}/personalizer/v1.0/, sessions at ${address}/v1/ (live model version ${app.nextbest.live.version})`,
+    `nextbest serving on ${address}: Personalizer API at ${address}/personalizer/v1.0/, sessions at ${address}/v1/${f['no-dashboard'] ? '' : `, dashboard at ${address}/`} (live model version ${app.nextbest.live.version})`,
   );
   const stop = async () => {
     await app.close();
