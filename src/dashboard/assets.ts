@@ -24,7 +24,18 @@ interface Asset {
  * The dashboard's files: index.html, the app bundled from TypeScript by esbuild (with uPlot) once at start,
  * its style sheet and uPlot's. A build error stops the server from starting, rather than serving a blank page.
  */
-export async function loadDashboardAssets(): Promise<Map<string, Asset>> {
+export function loadDashboardAssets(): Promise<Map<string, Asset>> {
+  // Built once per process: every server in it (tests start many) shares the bundle.
+  cached ??= buildAssets().catch((error) => {
+    cached = null;
+    throw error;
+  });
+  return cached;
+}
+
+let cached: Promise<Map<string, Asset>> | null = null;
+
+async function buildAssets(): Promise<Map<string, Asset>> {
   let bundle: string;
   try {
     const result = await build({

@@ -167,31 +167,43 @@ export function featureImportance(
   const magnitude = new Map<string, number>();
   for (const d of decisions) {
     const context = flattenFeatures(d.context);
+    const contextGroups = [...context.keys()].map((k) => `context: ${featureGroup(k)}`);
     const excluded = new Set(d.excluded);
-    const perGroup = new Map<string, number[]>();
     const eligible = d.actions.filter((a) => !excluded.has(a.id));
-    eligible.forEach((a, k) => {
-      const sums = new Map<string, number>();
-      const put = (key: string, x: number) => sums.set(key, (sums.get(key) ?? 0) + x);
-      for (const t of model.terms(context, flattenFeatures(a.features ?? []))) {
-        if (t.kind === 'bias') continue;
-        if (t.kind === 'pair') {
-          const [c, x] = t.name.split(' × ');
-          put(`context: ${featureGroup(c)}`, t.contribution / 2);
-          put(`action: ${featureGroup(x)}`, t.contribution / 2);
-        } else {
-          put(`${t.kind}: ${featureGroup(t.name)}`, t.contribution);
-        }
+    const perGroup = new Map<string, Float64Array>();
+    const row = (key: string) => {
+      let r = perGroup.get(key);
+      if (!r) {
+        r = new Float64Array(eligible.length);
+        perGroup.set(key, r);
       }
-      for (const [key, x] of sums) {
-        const row = perGroup.get(key) ?? new Array<number>(eligible.length).fill(0);
-        row[k] = x;
-        perGroup.set(key, row);
-        if (a.id === d.rewardActionId) magnitude.set(key, (magnitude.get(key) ?? 0) + Math.abs(x));
+      return r;
+    };
+    eligible.forEach((a, k) => {
+      const action = flattenFeatures(a.features ?? []);
+      const actionRows = [...action.keys()].map((name) => row(`action: ${featureGroup(name)}`));
+      const contextRows = contextGroups.map(row);
+      model.eachTerm(context, action, (kind, c, x, weight, value) => {
+        const contribution = weight * value;
+        if (kind === 'context') contextRows[c][k] += contribution;
+        else if (kind === 'action') actionRows[x][k] += contribution;
+        else if (kind === 'pair') {
+          contextRows[c][k] += contribution / 2;
+          actionRows[x][k] += contribution / 2;
+        }
+      });
+      if (a.id === d.rewardActionId) {
+        for (const [key, r] of perGroup) magnitude.set(key, (magnitude.get(key) ?? 0) + Math.abs(r[k]));
       }
     });
-    for (const [key, row] of perGroup) {
-      spread.set(key, (spread.get(key) ?? 0) + Math.max(...row) - Math.min(...row));
+    for (const [key, r] of perGroup) {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const x of r) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      spread.set(key, (spread.get(key) ?? 0) + hi - lo);
     }
   }
   const n = Math.max(decisions.length, 1);

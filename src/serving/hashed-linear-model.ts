@@ -134,19 +134,53 @@ export class HashedLinearModel {
    * their contributions sum to predict(featurize(context, action)). Hash collisions show as shared weights.
    */
   terms(context: Map<string, number>, action: Map<string, number>): ScoreTerm[] {
-    const term = (kind: ScoreTerm['kind'], name: string, hash: number, value: number): ScoreTerm => {
-      const weight = this.weights[hash & this.mask];
-      return { kind, name, value, weight, contribution: weight * value };
-    };
-    const out = [term('bias', 'bias', fnv1a('bias'), 1)];
-    const contextHashes = [...context].map(([k, v]) => [k, fnv1a(`c:${k}`), v] as const);
-    for (const [k, h, v] of contextHashes) out.push(term('context', k, h, v));
-    for (const [a, v] of action) {
-      const h = fnv1a(`a:${a}`);
-      out.push(term('action', a, h, v));
-      for (const [k, c, w] of contextHashes) out.push(term('pair', `${k} × ${a}`, pairHash(c, h), v * w));
-    }
+    const contextNames = [...context.keys()];
+    const actionNames = [...action.keys()];
+    const out: ScoreTerm[] = [];
+    this.eachTerm(context, action, (kind, c, a, weight, value) => {
+      const name =
+        kind === 'bias'
+          ? 'bias'
+          : kind === 'context'
+            ? contextNames[c]
+            : kind === 'action'
+              ? actionNames[a]
+              : `${contextNames[c]} × ${actionNames[a]}`;
+      out.push({ kind, name, value, weight, contribution: weight * value });
+    });
     return out;
+  }
+
+  /**
+   * Visit every term of an action's score without naming it: its kind, the positions of its context and
+   * action features (-1 where none), its weight and value. What terms() and feature importance build on.
+   */
+  eachTerm(
+    context: Map<string, number>,
+    action: Map<string, number>,
+    visit: (kind: ScoreTerm['kind'], c: number, a: number, weight: number, value: number) => void,
+  ): void {
+    const w = this.weights;
+    const mask = this.mask;
+    visit('bias', -1, -1, w[fnv1a('bias') & mask], 1);
+    const contextHashes: number[] = [];
+    const contextValues: number[] = [];
+    let c = 0;
+    for (const [k, v] of context) {
+      const h = fnv1a(`c:${k}`);
+      contextHashes.push(h);
+      contextValues.push(v);
+      visit('context', c++, -1, w[h & mask], v);
+    }
+    let a = 0;
+    for (const [k, v] of action) {
+      const h = fnv1a(`a:${k}`);
+      visit('action', -1, a, w[h & mask], v);
+      for (let j = 0; j < contextHashes.length; j++) {
+        visit('pair', j, a, w[pairHash(contextHashes[j], h) & mask], v * contextValues[j]);
+      }
+      a++;
+    }
   }
 
   predict(x: SparseFeatures): number {

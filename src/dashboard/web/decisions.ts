@@ -1,6 +1,9 @@
 import { api, type DecisionSummary, type Explanation, type Importance, RequestError } from './api.ts';
 import { bar, clear, emptyState, errorBox, h, num, pct, when } from './dom.ts';
 
+/** A feature list one object per line (long vectors stay on their line). */
+const compactJson = (value: unknown[]) => `[\n${value.map((v) => `  ${JSON.stringify(v)}`).join(',\n')}\n]`;
+
 const rewardText = (values: number[]) =>
   values.length === 0 ? '—' : values.map((v) => num(v, 3)).join(' + ');
 
@@ -216,7 +219,8 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
       clear(body);
       const eligible = x.candidates.filter((c) => !c.excluded);
       const scores = eligible.map((c) => c.score);
-      const lo = Math.min(...scores);
+      // Bars from zero (or from the lowest score when some are negative) up to the best score.
+      const lo = Math.min(0, ...scores);
       const hi = Math.max(...scores);
       const maxDiff = Math.max(...x.versusRunnerUp.map((t) => Math.abs(t.difference)), 1e-12);
       const maxTerm = Math.max(...x.score.map((t) => Math.abs(t.contribution)), 1e-12);
@@ -243,11 +247,15 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
             'div',
             { class: 'card' },
             h('div', { class: 'card-label' }, 'Reward'),
-            h('div', { class: 'card-value' }, x.reward === null ? 'none yet' : num(x.reward, 3)),
+            h('div', { class: 'card-value' }, x.reward === null ? 'none' : num(x.reward, 3)),
             h(
               'div',
               { class: 'card-detail' },
-              x.rewards.length > 1 ? `received ${rewardText(x.rewards)}` : '',
+              x.rewards.length > 1
+                ? `received ${rewardText(x.rewards)}`
+                : x.reward === null
+                  ? 'the default reward applies'
+                  : '',
             ),
           ),
           h(
@@ -381,7 +389,7 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
           'section',
           { class: 'panel' },
           h('h3', {}, 'Context'),
-          h('pre', { class: 'code' }, JSON.stringify(x.context, null, 2)),
+          h('pre', { class: 'code' }, compactJson(x.context)),
         ),
       );
     })

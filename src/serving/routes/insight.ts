@@ -45,7 +45,7 @@ const explainQuery = z.object({ top: z.coerce.number().int().min(1).max(100).def
 
 const importanceQuery = z
   .object({
-    decisions: z.coerce.number().int().min(1).max(5000).default(500),
+    decisions: z.coerce.number().int().min(1).max(2000).default(500),
     version: z.coerce.number().int().min(1).optional(),
   })
   .strict();
