@@ -77,14 +77,14 @@ describe('dashboard in a real browser', { skip }, () => {
     await page.click('form button[type=submit]');
     await page.waitForSelector('h2:text("Overview")');
     // The key lives in this tab's session storage only.
-    assert.equal(await page.evaluate(() => localStorage.length), 0);
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('nextbest.apiKey')), server.key);
+    assert.equal(await page.evaluate('localStorage.length'), 0);
+    assert.equal(await page.evaluate("sessionStorage.getItem('nextbest.apiKey')"), server.key);
     await page.close();
   });
 
   test('every page loads without console errors', async () => {
-    const page = await signedIn();
     const before = problems.length;
+    const page = await signedIn();
     const first = (await api('GET', '/v1/decisions?limit=1')).decisions[0];
     const visits: Array<[string, string]> = [
       ['#/overview', 'figure.chart canvas'],
@@ -119,7 +119,7 @@ describe('dashboard in a real browser', { skip }, () => {
     );
     for (const c of charts) assert.ok(c.points > 0, `${c.title} has no data`);
     const canvases = await page.$$eval('figure.chart canvas', (list) =>
-      list.map((c) => (c as HTMLCanvasElement).width),
+      list.map((c) => (c as unknown as { width: number }).width),
     );
     assert.ok(canvases.every((w) => w > 100));
     const { events } = (await api('GET', '/v1/activity')).allTime;
@@ -216,7 +216,7 @@ describe('dashboard in a real browser', { skip }, () => {
   test('on a phone the overview fits the screen', async () => {
     const page = await signedIn({ width: 390, height: 844 });
     await page.waitForSelector('figure.chart canvas');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await page.close();
   });

@@ -162,7 +162,7 @@ describe('the dashboard’s routes', async () => {
     const r = await app.inject({ method: 'GET', url, ...(withKey ? { headers } : {}) });
     return {
       status: r.statusCode,
-      body: r.headers['content-type']?.includes('json') ? JSON.parse(r.body) : r.body,
+      body: String(r.headers['content-type']).includes('json') ? JSON.parse(r.body) : r.body,
       headers: r.headers,
     };
   };

@@ -2,8 +2,9 @@ import { api, type ModelVersion } from './api.ts';
 import { intervalChart } from './charts.ts';
 import { ago, clear, confirmDialog, emptyState, errorBox, h, num, when } from './dom.ts';
 
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '—');
 const ci = (e: { value: number; lower: number; upper: number } | undefined) =>
-  e ? `${num(e.value, 4)} [${num(e.lower, 4)}, ${num(e.upper, 4)}]` : '—';
+  e ? `${f4(e.value)} [${f4(e.lower)}, ${f4(e.upper)}]` : '—';
 
 /** Models: every version with its off-policy estimate and 95% interval; promote and roll back, confirmed. */
 export function modelsPage(root: HTMLElement): () => void {
@@ -170,7 +171,7 @@ export function modelsPage(root: HTMLElement): () => void {
                 h(
                   'td',
                   { class: 'mono' },
-                  m.evaluation ? `v${m.evaluation.live.version}: ${num(m.evaluation.live.value, 4)}` : '—',
+                  m.evaluation ? `v${m.evaluation.live.version}: ${f4(m.evaluation.live.value)}` : '—',
                 ),
                 h('td', { class: 'small' }, m.evaluation?.reason ?? ''),
                 h(
