@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { buildServer } from '../../src/serving/server.ts';
+import { openPglite } from '../../src/store/sql.ts';
 import {
   browserSkipReason,
   type FedServer,
@@ -219,6 +221,41 @@ describe('dashboard in a real browser', { skip }, () => {
     const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await page.close();
+  });
+
+  test('a new service tells the user what to do next on every page', async () => {
+    const sql = await openPglite('memory://');
+    const empty = await buildServer({
+      sql,
+      apiKey: server.key,
+      learn: false,
+      reportsDir: join(reports, 'none-yet'),
+    });
+    const url = await empty.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const page = await openPage();
+      await page.goto(`${url}/`);
+      await page.fill('#api-key', server.key);
+      await page.click('form button[type=submit]');
+      await page.waitForSelector('.empty h3:text("No decisions yet")');
+      assert.match((await page.textContent('.empty')) ?? '', /nextbest traffic --url/);
+      for (const [hash, title] of [
+        ['#/models', 'No candidate has been judged yet'],
+        ['#/decisions', 'No decisions logged'],
+        ['#/experiments', 'No reports yet'],
+      ]) {
+        await page.goto(`${url}/${hash}`);
+        await page.waitForSelector(`.empty h3:text("${title}")`);
+      }
+      // Signing out forgets the key.
+      await page.click('button:text("Sign out")');
+      await page.waitForSelector('#api-key');
+      assert.equal(await page.evaluate("sessionStorage.getItem('nextbest.apiKey')"), null);
+      await page.close();
+    } finally {
+      await empty.close();
+      await sql.close();
+    }
   });
 
   test('after all pages: no console errors anywhere except refused keys', () => {
