@@ -1,5 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { EngineError } from '../core/engine-error.ts';
 import { dashboardRoutes, isDashboardAsset } from '../dashboard/assets.ts';
@@ -7,6 +10,7 @@ import { migrate } from '../store/migrations.ts';
 import type { Sql } from '../store/sql.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { RoundResult } from './learner.ts';
+import { openApiDocument } from './openapi.ts';
 import { insightRoutes } from './routes/insight.ts';
 import { nativeRoutes } from './routes/native.ts';
 import { personalizerRoutes } from './routes/personalizer.ts';
@@ -34,6 +38,11 @@ export interface ServerOptions {
   reportsDir?: string;
 }
 
+/** The version the API document carries: the package's. */
+const SERVICE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
@@ -49,6 +58,7 @@ function authorized(request: FastifyRequest, expected: Buffer): boolean {
 declare module 'fastify' {
   interface FastifyInstance {
     nextbest: ServiceState;
+    registeredRoutes: string[];
   }
 }
 
@@ -86,6 +96,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   app.decorate('nextbest', state);
+  // Every route as 'METHOD /path' (HEAD twins left out): what the OpenAPI test compares the document with.
+  const routes: string[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+    }
+  });
   installErrorHandlers(app);
   const perMinute = options.rateLimitPerMinute ?? 60_000;
   if (perMinute > 0) {
@@ -106,6 +124,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.url === '/health') return;
     if (options.dashboard !== false && request.method === 'GET' && isDashboardAsset(request.url)) return;
+    // The API's own description (no data) is public, like any published API reference.
+    if (request.method === 'GET' && /^\/docs(?:[/?]|$)/.test(request.url)) return;
     if (!authorized(request, key)) {
       return reply.code(401).send({
         error: {
@@ -117,6 +137,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
+  // OpenAPI 3.1 at /docs/json (and /docs/yaml), browsable at /docs. The document is built from the routes'
+  // own zod schemas; a test checks it lists exactly the routes registered here.
+  const document = openApiDocument(SERVICE_VERSION);
+  await app.register(swagger, { openapi: {}, transformObject: () => document as never });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI sets a few inline styles; allow those (styles only, never inline scripts).
+    transformStaticCSP: (header: string) =>
+      header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline'"),
+    uiConfig: { deepLinking: true },
+  });
   app.get('/health', async () => ({ status: 'ok', liveModel: state.live.version }));
   await app.register(async (api) => personalizerRoutes(api, state), { prefix: '/personalizer/v1.0' });
   await app.register(async (api) => nativeRoutes(api, state), { prefix: '/v1' });

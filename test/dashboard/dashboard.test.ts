@@ -258,6 +258,15 @@ describe('dashboard in a real browser', { skip }, () => {
     }
   });
 
+  test('the API reference at /docs lists every operation, without a key', async () => {
+    const page = await openPage();
+    await page.goto(`${server.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 15_000 });
+    const { OPERATIONS } = await import('../../src/serving/openapi.ts');
+    assert.equal((await page.$$('.opblock')).length, Object.keys(OPERATIONS).length);
+    await page.close();
+  });
+
   test('after all pages: no console errors anywhere except refused keys', () => {
     const unexpected = problems.filter((p) => !/401|Unauthorized/.test(p));
     assert.deepEqual(unexpected, []);

@@ -18,6 +18,7 @@ Data goes to embedded PostgreSQL (PGlite) in --data-dir, or to PostgreSQL when -
 DATABASE_URL is set (in --schema, default public); several replicas may share one PostgreSQL. The background learner runs every
 modelExportFrequency (--no-learn: this replica only serves). --rate-limit: requests a minute per client
 address (0: no limit).
+The API reference (OpenAPI 3.1) is at /docs, the document at /docs/json.
 The dashboard is at / (sign in with the same key): traffic, reward and exploration over time, model
 versions with promote and rollback, the decision explorer, the HTML reports in --reports-dir, settings.
 

@@ -106,6 +106,7 @@ function shell(): void {
       { class: 'top' },
       h('a', { class: 'brand', href: '#/overview' }, 'NextBest'),
       nav,
+      h('a', { class: 'link', href: '/docs', target: '_blank', rel: 'noopener' }, 'API'),
       h(
         'button',
         {

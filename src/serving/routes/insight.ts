@@ -25,7 +25,7 @@ const isoDate = (what: string) =>
     )
     .transform((s) => new Date(s));
 
-const activityQuery = z
+export const activityQuery = z
   .object({
     from: isoDate('from').optional(),
     to: isoDate('to').optional(),
@@ -33,7 +33,7 @@ const activityQuery = z
   })
   .strict();
 
-const listQuery = z
+export const listQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(50),
     before: z.coerce.number().int().min(1).optional(),
@@ -41,16 +41,16 @@ const listQuery = z
   })
   .strict();
 
-const explainQuery = z.object({ top: z.coerce.number().int().min(1).max(100).default(12) }).strict();
+export const explainQuery = z.object({ top: z.coerce.number().int().min(1).max(100).default(12) }).strict();
 
-const importanceQuery = z
+export const importanceQuery = z
   .object({
     decisions: z.coerce.number().int().min(1).max(2000).default(500),
     version: z.coerce.number().int().min(1).optional(),
   })
   .strict();
 
-const reportQuery = z.object({ path: z.string().min(1).max(500) }).strict();
+export const reportQuery = z.object({ path: z.string().min(1).max(500) }).strict();
 
 export interface ReportEntry {
   /** Path relative to the reports folder, with forward slashes. */

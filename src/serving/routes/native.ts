@@ -12,7 +12,7 @@ const idSchema = (what: string) =>
     .max(256)
     .regex(/^[\w.:@-]+$/, `${what} may hold letters, digits and . _ : @ - only`);
 
-const decisionSchema = z
+export const decisionSchema = z
   .object({
     sessionId: idSchema('sessionId'),
     /** Stored only as a keyed hash. */
@@ -28,7 +28,7 @@ const decisionSchema = z
   })
   .strict();
 
-const endSchema = z.object({ reward: z.number().finite().min(-1e6).max(1e6).optional() }).strict();
+export const endSchema = z.object({ reward: z.number().finite().min(-1e6).max(1e6).optional() }).strict();
 
 function positiveInt(text: string, what: string): number {
   const n = Number(text);

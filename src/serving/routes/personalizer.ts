@@ -20,7 +20,7 @@ export const actionsSchema = z
   .min(1, 'at least one action is needed')
   .max(50, 'at most 50 actions per request');
 
-const rankSchema = z.object({
+export const rankSchema = z.object({
   contextFeatures: featureObjects.nullish(),
   actions: actionsSchema,
   excludedActions: z.array(z.string()).max(50).nullish(),
