@@ -8,10 +8,11 @@ import { chromium } from 'playwright-core';
 import { parseExperimentConfig } from '../../src/experiments/config.ts';
 import { renderReport } from '../../src/experiments/report-html.ts';
 import { runExperiment } from '../../src/experiments/runner.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumAvailable } from '../../src/report/browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/report/browser.ts';
+import { browserSkipReason } from '../helpers/dashboard-fixture.ts';
 
 test('the HTML report renders in Chromium: no console errors, charts drawn with data, screenshot taken', {
-  skip: chromiumAvailable() ? false : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`,
+  skip: browserSkipReason(),
 }, async () => {
   const config = parseExperimentConfig({
     name: 'browser check',

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumAvailable } from '../../src/report/browser.ts';
 import { buildServer } from '../../src/serving/server.ts';
 import { runShopSessions, serviceClient, shopEnvironment } from '../../src/serving/shop-traffic.ts';
 import { openPglite, type Sql } from '../../src/store/sql.ts';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Whether browser tests can run here. Debian's chromium is the only browser used (never a downloaded
@@ -13,28 +11,16 @@ export const CHROMIUM = '/usr/bin/chromium';
  * instead of skipping.
  */
 export function browserSkipReason(): string | false {
-  if (existsSync(CHROMIUM)) return false;
+  if (chromiumAvailable()) return false;
   if (process.env.NEXTBEST_REQUIRE_BROWSER === '1') {
-    throw new Error(`${CHROMIUM} is missing and NEXTBEST_REQUIRE_BROWSER=1: apt-get install chromium`);
+    throw new Error(`${CHROMIUM_PATH} is missing and NEXTBEST_REQUIRE_BROWSER=1: apt-get install chromium`);
   }
-  return `${CHROMIUM} is not installed (apt-get install chromium)`;
+  return `${CHROMIUM_PATH} is not installed (apt-get install chromium)`;
 }
 
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    // The flags that keep Chromium off the (closed) network and working as root in a container.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 export interface FedServer {
