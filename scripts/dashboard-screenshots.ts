@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runShopSessions, serviceClient, shopEnvironment } from '../src/serving/shop-traffic.ts';
 import { launchChromium, startFedServer } from '../test/helpers/dashboard-fixture.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs' } } });
@@ -33,10 +34,24 @@ execFileSync(
 );
 const server = await startFedServer({
   reportsDir: reports,
-  blocks: 4,
+  blocks: 5,
   sessionsPerBlock: 80,
   promotion: 'lower-bound',
 });
+// The lower-bound rule may keep every candidate on this little traffic. The pictures should show a learned
+// model at work, so then the newest candidate is promoted by hand (as a person would on the Models page).
+const auth = { authorization: `Bearer ${server.key}` };
+const { live, models } = JSON.parse(
+  (await server.app.inject({ method: 'GET', url: '/v1/models', headers: auth })).body,
+);
+if (live === 1 && models.length > 1) {
+  await server.app.inject({ method: 'POST', url: `/v1/models/${models[0].version}/promote`, headers: auth });
+  await runShopSessions(serviceClient(server.url, server.key), shopEnvironment(2), {
+    sessions: 40,
+    prefix: 'after-promotion',
+    seedBase: 90_000,
+  });
+}
 const browser = await launchChromium();
 try {
   const shoot = async (
@@ -65,12 +80,15 @@ try {
       })
     ).body,
   );
-  const example = decisions.find(
-    (d: { modelVersion: number; explored: boolean }) => d.modelVersion > 1 && !d.explored,
-  );
+  // A decision the learned model made itself (not an exploring one); the blank first model has no reasons.
+  type Line = { eventId: string; modelVersion: number; explored: boolean };
+  const example =
+    (decisions as Line[]).find((d) => d.modelVersion > 1 && !d.explored) ??
+    (decisions as Line[]).find((d) => !d.explored) ??
+    (decisions as Line[])[0];
   await shoot('#/overview', 'figure.chart canvas', 'dashboard-overview.png');
   await shoot('#/models', 'svg.intervals', 'dashboard-models.png');
-  await shoot(`#/decision/${example.eventId}`, 'table.attributions', 'dashboard-decision.png');
+  await shoot(`#/decision/${example.eventId}`, 'section.why', 'dashboard-decision.png');
   await shoot('#/decisions', 'section.importance tr[data-feature]', 'dashboard-decisions.png');
   await shoot('#/experiments?open=tune-chain%2Findex.html', 'iframe.report', 'dashboard-experiments.png');
   await shoot('#/settings', 'form.settings select', 'dashboard-settings.png');

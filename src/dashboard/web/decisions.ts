@@ -312,7 +312,7 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
                     h(
                       'td',
                       { class: 'wide' },
-                      c.excluded ? '' : bar(hi > lo ? (c.score - lo) / (hi - lo) : 1),
+                      c.excluded ? '' : bar(hi > lo ? (c.score - lo) / (hi - lo) : hi > 0 ? 1 : 0),
                     ),
                     h('td', {}, pct(c.probability)),
                   ),
@@ -362,25 +362,30 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
                   ),
                 ),
             h('h3', {}, `Score of ${x.chosenId}: largest terms`),
+            x.score.every((t) => t.contribution === 0)
+              ? h('p', { class: 'muted' }, 'Every term is zero: this model version has not learned yet.')
+              : '',
             h(
               'table',
               { class: 'bars' },
               h(
                 'tbody',
                 {},
-                x.score.map((t) =>
-                  h(
-                    'tr',
-                    {},
-                    h('td', { class: 'mono' }, t.kind === 'bias' ? 'bias' : t.name),
-                    h('td', { class: 'wide' }, bar(t.contribution / maxTerm, 'diverging')),
+                x.score
+                  .filter((t) => t.contribution !== 0)
+                  .map((t) =>
                     h(
-                      'td',
-                      { class: 'mono', title: `weight ${t.weight} × value ${t.value}` },
-                      num(t.contribution, 4),
+                      'tr',
+                      {},
+                      h('td', { class: 'mono' }, t.kind === 'bias' ? 'bias' : t.name),
+                      h('td', { class: 'wide' }, bar(t.contribution / maxTerm, 'diverging')),
+                      h(
+                        'td',
+                        { class: 'mono', title: `weight ${t.weight} × value ${t.value}` },
+                        num(t.contribution, 4),
+                      ),
                     ),
                   ),
-                ),
               ),
             ),
           ),
