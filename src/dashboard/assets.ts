@@ -9,10 +9,9 @@ import { EngineError } from '../core/engine-error.ts';
 const web = join(dirname(fileURLToPath(import.meta.url)), 'web');
 const require = createRequire(import.meta.url);
 
-/** The dashboard's URLs that carry no data and so need no key: the page itself and its scripts and styles. */
-export function isDashboardAsset(url: string): boolean {
-  const path = url.split('?')[0];
-  return path === '/' || path === '/index.html' || path.startsWith('/ui/');
+/** The dashboard's routes that carry no data and so need no key: the page itself, its scripts and styles. */
+export function isDashboardAsset(route: string): boolean {
+  return route === '/' || route === '/index.html' || route.startsWith('/ui/');
 }
 
 interface Asset {

@@ -122,10 +122,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.url === '/health') return;
-    if (options.dashboard !== false && request.method === 'GET' && isDashboardAsset(request.url)) return;
-    // The API's own description (no data) is public, like any published API reference.
-    if (request.method === 'GET' && /^\/docs(?:[/?]|$)/.test(request.url)) return;
+    // Decided by the route that matched, never by the raw URL, so no spelling of a path can borrow a public
+    // route's exemption.
+    const route = request.routeOptions.url;
+    if (route === '/health') return;
+    if (request.method === 'GET' && route !== undefined) {
+      if (options.dashboard !== false && isDashboardAsset(route)) return;
+      // The API's own description (no data) is public, like any published API reference.
+      if (route === '/docs' || route.startsWith('/docs/')) return;
+    }
     if (!authorized(request, key)) {
       return reply.code(401).send({
         error: {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -181,6 +182,35 @@ describe('the dashboard’s routes', async () => {
     assert.equal((await get('/ui/uplot.css', false)).status, 200);
     assert.equal((await get('/v1/activity', false)).status, 401);
     assert.equal((await get('/v1/reports', false)).status, 401);
+  });
+
+  test('no spelling of a path borrows the public routes’ exemption (raw requests on a socket)', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    const raw = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on('end', () => resolve(Number(text.split(' ')[1])));
+        socket.on('error', reject);
+      });
+    for (const path of [
+      '/ui/../v1/models',
+      '/ui/%2e%2e/v1/models',
+      '/docs/../v1/activity',
+      '/index.html/../v1/reports',
+    ]) {
+      const status = await raw(path);
+      assert.ok(status === 401 || status === 403 || status === 404, `${path}: ${status}`);
+      assert.notEqual(status, 200, path);
+    }
+    assert.equal(await raw('/ui/app.js'), 200);
+    assert.equal(await raw('/v1/models'), 401);
   });
 
   test('an empty log: zero decisions, every bucket present and empty', async () => {
