@@ -12,14 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
 import { formatMeanCi, summarize, welchDifference } from '../src/evaluation/statistics.ts';
-import {
-  runShopSessions,
-  type ServiceCall,
-  serviceClient,
-  shopEnvironment,
-} from '../src/serving/shop-traffic.ts';
+import { serviceClient } from '../src/serving/client.ts';
+import { runShopSessions, shopEnvironment } from '../src/serving/shop-traffic.ts';
 import { startServing, stopServing } from './serve-process.ts';
 
 const { values } = parseArgs({
@@ -41,16 +36,6 @@ type ModelList = {
   live: number;
   models: Array<{ version: number; promotedAt: string | null; source: string }>;
 };
-
-async function runSessions(
-  call: ServiceCall,
-  env: EcommerceEnvironment,
-  count: number,
-  prefix: string,
-  seedBase: number,
-): Promise<number[]> {
-  return runShopSessions(call, env, { sessions: count, prefix, seedBase });
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rows: Record<string, number[]> = {
@@ -91,13 +76,11 @@ for (let seed = 0; seed < SEEDS; seed++) {
     const env = shopEnvironment(seed);
     const blockMeans: number[] = [];
     for (let b = 0; b < BLOCKS; b++) {
-      const returns = await runSessions(
-        call,
-        env,
-        SESSIONS,
-        `train-${b}`,
-        1_000_000 * (seed + 1) + b * SESSIONS,
-      );
+      const returns = await runShopSessions(call, env, {
+        sessions: SESSIONS,
+        prefix: `train-${b}`,
+        seedBase: 1_000_000 * (seed + 1) + b * SESSIONS,
+      });
       blockMeans.push(mean(returns));
       const { live, models } = await call<ModelList>('GET', '/v1/models');
       console.log(
@@ -126,7 +109,11 @@ for (let seed = 0; seed < SEEDS; seed++) {
       await call('POST', `/v1/models/${version === 'random' ? 1 : version}/promote`);
       const fresh = shopEnvironment(seed);
       return mean(
-        await runSessions(call, fresh, EVALUATION, `eval-${measured++}`, 7_000_000 + seed * EVALUATION),
+        await runShopSessions(call, fresh, {
+          sessions: EVALUATION,
+          prefix: `eval-${measured++}`,
+          seedBase: 7_000_000 + seed * EVALUATION,
+        }),
       );
     };
     rows.final.push(await measure(live));

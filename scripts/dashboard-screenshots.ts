@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runShopSessions, serviceClient, shopEnvironment } from '../src/serving/shop-traffic.ts';
+import { serviceClient } from '../src/serving/client.ts';
+import { runShopSessions, shopEnvironment } from '../src/serving/shop-traffic.ts';
 import { launchChromium, startFedServer } from '../test/helpers/dashboard-fixture.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs' } } });

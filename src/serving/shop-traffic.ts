@@ -1,36 +1,5 @@
-import { EngineError } from '../core/engine-error.ts';
 import { EcommerceEnvironment, type EcommerceOptions } from '../environments/ecommerce.ts';
-
-/** Calls a running decision service with its API key; a 4xx/5xx becomes an EngineError with its body. */
-export type ServiceCall = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
-
-export function serviceClient(baseUrl: string, apiKey: string): ServiceCall {
-  const base = baseUrl.replace(/\/+$/, '');
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new EngineError('E_SERVICE_UNREACHABLE', `cannot reach ${base}: ${(error as Error).message}`, {
-        hint: 'start it with `nextbest serve` and pass its address with --url',
-      });
-    }
-    const text = await response.text();
-    if (response.status >= 400) {
-      throw new EngineError('E_SERVICE_ERROR', `${method} ${path}: ${response.status} ${text}`, {
-        hint: response.status === 401 ? 'set NEXTBEST_API_KEY to the service key' : undefined,
-      });
-    }
-    return (text ? JSON.parse(text) : null) as T;
-  };
-}
+import type { ServiceCall } from './client.ts';
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 

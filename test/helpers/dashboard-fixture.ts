@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumAvailable } from '../../src/report/browser.ts';
+import { serviceClient } from '../../src/serving/client.ts';
 import { buildServer } from '../../src/serving/server.ts';
-import { runShopSessions, serviceClient, shopEnvironment } from '../../src/serving/shop-traffic.ts';
+import { runShopSessions, shopEnvironment } from '../../src/serving/shop-traffic.ts';
 import { openPglite, type Sql } from '../../src/store/sql.ts';
 
 /**

@@ -1,4 +1,5 @@
 import { EngineError } from '../../core/engine-error.ts';
+import { serviceFromEnvironment } from '../../serving/client.ts';
 import { parseCommandLine } from '../args.ts';
 import { formatTable } from '../table.ts';
 
@@ -44,28 +45,8 @@ export async function runModels(argv: string[]): Promise<number> {
     return 0;
   }
   const [action = 'list', version] = positional;
-  const key = process.env.NEXTBEST_API_KEY;
-  if (!key) throw new EngineError('E_API_KEY_MISSING', 'set NEXTBEST_API_KEY to the service’s key');
-  const base = (f.url ?? process.env.NEXTBEST_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const request = async (method: string, path: string) => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
-    } catch (error) {
-      throw new EngineError('E_SERVICE_UNREACHABLE', `cannot reach ${base}: ${(error as Error).message}`, {
-        hint: 'start it with nextbest serve, or pass --url',
-      });
-    }
-    const body = await response.json().catch(() => null);
-    if (!response.ok && response.status !== 409) {
-      const error = (body as { error?: { message?: string; innerError?: { code?: string } } })?.error;
-      throw new EngineError(
-        error?.innerError?.code ?? 'E_SERVICE',
-        `${method} ${path}: ${error?.message ?? response.status}`,
-      );
-    }
-    return body;
-  };
+  // A busy learner answers train with 409 and a body saying so: printed, not thrown.
+  const request = serviceFromEnvironment(f.url, { accept: [409] });
   let result: unknown;
   if (action === 'list') {
     result = await request('GET', '/v1/models');

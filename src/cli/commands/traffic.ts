@@ -1,6 +1,6 @@
-import { EngineError } from '../../core/engine-error.ts';
 import { formatMeanCi, summarize } from '../../evaluation/statistics.ts';
-import { runShopSessions, serviceClient, shopEnvironment } from '../../serving/shop-traffic.ts';
+import { serviceFromEnvironment } from '../../serving/client.ts';
+import { runShopSessions, shopEnvironment } from '../../serving/shop-traffic.ts';
 import { intFlag, parseFlags } from '../args.ts';
 import { progressBar } from '../progress.ts';
 
@@ -29,17 +29,11 @@ export async function runTraffic(argv: string[]): Promise<number> {
     console.log(trafficHelp);
     return 0;
   }
-  const key = process.env.NEXTBEST_API_KEY;
-  if (!key) {
-    throw new EngineError('E_API_KEY_MISSING', 'set NEXTBEST_API_KEY to the service’s key', {
-      hint: 'the same value the server was started with',
-    });
-  }
   const sessions = intFlag('sessions', f.sessions, 200, 1);
   const seed = intFlag('seed', f.seed, 1, 0);
   const streams = Math.min(intFlag('streams', f.streams, 2, 1), sessions);
   const prefix = `${f.prefix ?? 'sim'}-${seed}-${Date.now().toString(36)}`;
-  const call = serviceClient(f.url ?? process.env.NEXTBEST_URL ?? 'http://127.0.0.1:8080', key);
+  const call = serviceFromEnvironment(f.url);
   const bar = progressBar('shopping sessions', sessions, f.quiet || f.json);
   const started = Date.now();
   let done = 0;
