@@ -1,4 +1,4 @@
-import { aggregateReward, type StoredDecision } from '../store/decision-store.ts';
+import { aggregateReward, explored, type StoredDecision } from '../store/decision-store.ts';
 import { flattenFeatures, type HashedLinearModel, type ScoreTerm } from './hashed-linear-model.ts';
 import type { ServiceConfig } from './service-config.ts';
 
@@ -104,7 +104,6 @@ export function explainDecision(
   };
   add(chosenTerms, 'chosen');
   if (runnerUp) add(termsOf.get(runnerUp.id) ?? [], 'runnerUp');
-  const topProbability = Math.max(...decision.ranking.map((r) => r.probability));
   return {
     eventId: decision.eventId,
     createdAt: decision.createdAt,
@@ -116,7 +115,7 @@ export function explainDecision(
     candidates: candidates.sort((a, b) => Number(a.excluded) - Number(b.excluded) || b.score - a.score),
     chosenId: decision.rewardActionId,
     propensity: decision.propensity,
-    explored: decision.propensity < topProbability - 1e-9,
+    explored: explored(decision.propensity, decision.ranking),
     runnerUpId: runnerUp?.id ?? null,
     rewards: decision.rewards.map((r) => r.value),
     reward:

@@ -131,6 +131,21 @@ function fromRow(r: Row): StoredDecision {
 const rewardsOf = (window = 'true') => `(select coalesce(json_agg(json_build_array(r.value, r.received_at)
     order by r.id), '[]'::json) from rewards r where r.event_id = d.event_id and ${window}) as rewards`;
 
+/**
+ * A decision explored when the action it took had less than its ranking's top probability: it was not the
+ * greedy choice (exact for ε-greedy; Apprentice and LoggingOnly log probability 1, so never). The one rule
+ * for the log's activity, its decision lists and explanations; EXPLORED_SQL is the same rule in SQL.
+ */
+export function explored(propensity: number, ranking: ReadonlyArray<RankedAction>): boolean {
+  return propensity < topProbability(ranking) - EXPLORED_TOLERANCE;
+}
+
+const topProbability = (ranking: ReadonlyArray<RankedAction>) =>
+  Math.max(...ranking.map((r) => r.probability));
+const EXPLORED_TOLERANCE = 1e-9;
+const EXPLORED_SQL = `(d.propensity < (select max((r ->> 'probability')::float8)
+  from jsonb_array_elements(d.ranking) r) - ${EXPLORED_TOLERANCE})`;
+
 /** Aggregate the joined rewards as the service configuration says; the default reward when none came. */
 export function aggregateReward(
   values: number[],
@@ -392,7 +407,7 @@ export class DecisionStore {
     }>(
       `with d as (
          select d.created_at, d.model_version, d.propensity,
-           (select max((r ->> 'probability')::float8) from jsonb_array_elements(d.ranking) r) as top,
+           ${EXPLORED_SQL} as explored,
            (select count(*) from rewards w where w.event_id = d.event_id) as reward_count,
            case when $5::boolean
              then (select w.value from rewards w where w.event_id = d.event_id order by w.id limit 1)
@@ -402,7 +417,7 @@ export class DecisionStore {
          count(*) filter (where reward_count > 0) as rewarded,
          sum(coalesce(reward, $4::float8)) as reward,
          count(*) filter (where coalesce(reward, $4::float8) > 0) as positive,
-         count(*) filter (where propensity < top - 1e-9) as explored,
+         count(*) filter (where explored) as explored,
          max(model_version) as model_version
        from d group by 1 order by 1`,
       [
@@ -446,14 +461,13 @@ export class DecisionStore {
       step: number | null;
       reward_action_id: string;
       propensity: number;
-      top: number;
+      explored: boolean;
       model_version: number;
       candidates: number;
       rewards: number[] | null;
     }>(
       `select d.seq, d.event_id, d.created_at, d.session_id, d.step, d.reward_action_id, d.propensity,
-         d.model_version, jsonb_array_length(d.actions) as candidates,
-         (select max((r ->> 'probability')::float8) from jsonb_array_elements(d.ranking) r) as top,
+         d.model_version, jsonb_array_length(d.actions) as candidates, ${EXPLORED_SQL} as explored,
          (select json_agg(w.value order by w.id) from rewards w where w.event_id = d.event_id) as rewards
        from decisions d
        where ($1::bigint is null or d.seq < $1::bigint) and ($2::text is null or d.session_id = $2::text)
@@ -467,7 +481,7 @@ export class DecisionStore {
       ...(r.session_id !== null ? { sessionId: r.session_id, step: r.step ?? 0 } : {}),
       chosenId: r.reward_action_id,
       propensity: r.propensity,
-      explored: r.propensity < r.top - 1e-9,
+      explored: r.explored,
       modelVersion: r.model_version,
       candidates: Number(r.candidates),
       rewards: r.rewards ?? [],
