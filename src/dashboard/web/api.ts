@@ -121,6 +121,14 @@ export interface ModelVersion {
   promotedAt: string | null;
 }
 
+/** What POST /v1/models/train answers: a round's outcome. */
+export interface TrainRound {
+  status: 'trained' | 'idle' | 'busy';
+  reason?: string;
+  model?: ModelVersion;
+  evaluation?: RoundEvaluation;
+}
+
 export interface DecisionSummary {
   seq: number;
   eventId: string;

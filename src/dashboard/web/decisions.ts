@@ -1,5 +1,5 @@
 import { api, type DecisionSummary, type Explanation, type Importance, RequestError } from './api.ts';
-import { bar, clear, emptyState, errorBox, h, num, pct, when } from './dom.ts';
+import { bar, card, clear, emptyState, errorBox, h, num, pct, when } from './dom.ts';
 
 /** A feature list one object per line (long vectors stay on their line). */
 const compactJson = (value: unknown[]) => `[\n${value.map((v) => `  ${JSON.stringify(v)}`).join(',\n')}\n]`;
@@ -111,6 +111,16 @@ function importancePanel(): HTMLElement {
   return panel;
 }
 
+/** The head of a single decision's or session's page: what it is, its id, and the way back. */
+const detailHead = (title: string, id: string) =>
+  h(
+    'div',
+    { class: 'page-head' },
+    h('h2', {}, title),
+    h('span', { class: 'mono muted' }, id),
+    h('a', { href: '#/decisions' }, '← all decisions'),
+  );
+
 /** Decision explorer: look up an event or a session; the newest decisions; global feature importance. */
 export function decisionsPage(root: HTMLElement): () => void {
   const message = h('div', { class: 'status', role: 'status' });
@@ -204,16 +214,7 @@ export function decisionsPage(root: HTMLElement): () => void {
 /** One decision: its context, every candidate's score and probability, the reward, and why it was chosen. */
 export function decisionPage(root: HTMLElement, eventId: string): () => void {
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  root.append(
-    h(
-      'div',
-      { class: 'page-head' },
-      h('h2', {}, 'Decision'),
-      h('span', { class: 'mono muted' }, eventId),
-      h('a', { href: '#/decisions' }, '← all decisions'),
-    ),
-    body,
-  );
+  root.append(detailHead('Decision', eventId), body);
   api<Explanation>('GET', `/v1/decisions/${encodeURIComponent(eventId)}/explanation?top=12`)
     .then((x) => {
       clear(body);
@@ -230,53 +231,24 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
         h(
           'div',
           { class: 'cards' },
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Chosen'),
-            h('div', { class: 'card-value mono', 'data-chosen': x.chosenId }, x.chosenId),
-          ),
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Probability'),
-            h('div', { class: 'card-value' }, pct(x.propensity)),
-            h('div', { class: 'card-detail' }, x.explored ? 'exploration' : 'the model’s choice'),
-          ),
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Reward'),
-            h('div', { class: 'card-value' }, x.reward === null ? 'none' : num(x.reward, 3)),
-            h(
-              'div',
-              { class: 'card-detail' },
+          card('Chosen', x.chosenId, { valueClass: 'mono', valueAttributes: { 'data-chosen': x.chosenId } }),
+          card('Probability', pct(x.propensity), {
+            detail: x.explored ? 'exploration' : 'the model’s choice',
+          }),
+          card('Reward', x.reward === null ? 'none' : num(x.reward, 3), {
+            detail:
               x.rewards.length > 1
                 ? `received ${rewardText(x.rewards)}`
                 : x.reward === null
                   ? 'the default reward applies'
                   : '',
-            ),
-          ),
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Model'),
-            h('div', { class: 'card-value' }, `v${x.modelVersion}`),
-            h('div', { class: 'card-detail' }, when(x.createdAt)),
-          ),
+          }),
+          card('Model', `v${x.modelVersion}`, { detail: when(x.createdAt) }),
           x.sessionId
-            ? h(
-                'div',
-                { class: 'card' },
-                h('div', { class: 'card-label' }, 'Session'),
-                h(
-                  'div',
-                  { class: 'card-value mono' },
-                  h('a', { href: `#/session/${encodeURIComponent(x.sessionId)}` }, x.sessionId),
-                ),
-                h('div', { class: 'card-detail' }, `step ${x.step}`),
-              )
+            ? card('Session', h('a', { href: `#/session/${encodeURIComponent(x.sessionId)}` }, x.sessionId), {
+                detail: `step ${x.step}`,
+                valueClass: 'mono',
+              })
             : null,
         ),
         ...(x.note ? [h('p', { class: 'status bad' }, x.note)] : []),
@@ -419,16 +391,7 @@ export function decisionPage(root: HTMLElement, eventId: string): () => void {
 /** One session: its decisions in order with their rewards and the session's return. */
 export function sessionPage(root: HTMLElement, sessionId: string): () => void {
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  root.append(
-    h(
-      'div',
-      { class: 'page-head' },
-      h('h2', {}, 'Session'),
-      h('span', { class: 'mono muted' }, sessionId),
-      h('a', { href: '#/decisions' }, '← all decisions'),
-    ),
-    body,
-  );
+  root.append(detailHead('Session', sessionId), body);
   api<{ decisions: DecisionSummary[] }>(
     'GET',
     `/v1/decisions?limit=500&sessionId=${encodeURIComponent(sessionId)}`,
@@ -450,25 +413,9 @@ export function sessionPage(root: HTMLElement, sessionId: string): () => void {
         h(
           'div',
           { class: 'cards' },
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Steps'),
-            h('div', { class: 'card-value' }, String(steps.length)),
-          ),
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Return'),
-            h('div', { class: 'card-value' }, num(total, 3)),
-            h('div', { class: 'card-detail' }, 'sum of every reward received'),
-          ),
-          h(
-            'div',
-            { class: 'card' },
-            h('div', { class: 'card-label' }, 'Started'),
-            h('div', { class: 'card-value small' }, when(steps[0].createdAt)),
-          ),
+          card('Steps', String(steps.length)),
+          card('Return', num(total, 3), { detail: 'sum of every reward received' }),
+          card('Started', when(steps[0].createdAt), { valueClass: 'small' }),
         ),
         h('section', { class: 'panel' }, h('div', { class: 'table-wrap' }, decisionTable(steps))),
       );

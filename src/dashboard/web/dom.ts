@@ -56,6 +56,28 @@ export function ago(iso: string | null | undefined): string {
   return `${Math.round(s / 86_400)} days ago`;
 }
 
+/** A stat card: a label, a big value and an optional line of detail. */
+export function card(
+  label: string,
+  value: Node | string,
+  options: { detail?: string; stat?: string; valueClass?: string; valueAttributes?: Attributes } = {},
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'card', 'data-stat': options.stat },
+    h('div', { class: 'card-label' }, label),
+    h(
+      'div',
+      {
+        class: `card-value${options.valueClass ? ` ${options.valueClass}` : ''}`,
+        ...options.valueAttributes,
+      },
+      value,
+    ),
+    options.detail ? h('div', { class: 'card-detail' }, options.detail) : null,
+  );
+}
+
 /** A page's empty state: what is missing and what to do next. */
 export function emptyState(title: string, ...body: Array<Child | Child[]>): HTMLElement {
   return h('div', { class: 'empty' }, h('h3', {}, title), ...body);

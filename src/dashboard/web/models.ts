@@ -1,4 +1,4 @@
-import { api, type ModelVersion } from './api.ts';
+import { api, type ModelVersion, type TrainRound } from './api.ts';
 import { intervalChart } from './charts.ts';
 import { ago, clear, confirmDialog, emptyState, errorBox, h, num, when } from './dom.ts';
 
@@ -11,7 +11,7 @@ export function modelsPage(root: HTMLElement): () => void {
   const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
 
-  const act = async (label: string, run: () => Promise<unknown>, done: (result: unknown) => string) => {
+  const act = async <T>(label: string, run: () => Promise<T>, done: (result: T) => string) => {
     status.textContent = `${label}…`;
     status.className = 'status';
     try {
@@ -48,30 +48,18 @@ export function modelsPage(root: HTMLElement): () => void {
       await act(
         'Rolling back',
         () => api<ModelVersion>('POST', '/v1/models/rollback'),
-        (m) => `Rolled back: version ${(m as ModelVersion).version} is live.`,
+        (m) => `Rolled back: version ${m.version} is live.`,
       );
     }
   };
   const train = () =>
     act(
       'Training a candidate',
-      () =>
-        api<{
-          status: string;
-          reason?: string;
-          model?: ModelVersion;
-          evaluation?: { reason: string; promoted: boolean };
-        }>('POST', '/v1/models/train'),
-      (r) => {
-        const round = r as {
-          status: string;
-          reason?: string;
-          model?: ModelVersion;
-          evaluation?: { reason: string; promoted: boolean };
-        };
-        if (round.status !== 'trained') return `Nothing trained: ${round.reason ?? round.status}.`;
-        return `Version ${round.model?.version} ${round.evaluation?.promoted ? 'promoted' : 'kept as a candidate'}: ${round.evaluation?.reason}.`;
-      },
+      () => api<TrainRound>('POST', '/v1/models/train'),
+      (round) =>
+        round.status !== 'trained'
+          ? `Nothing trained: ${round.reason ?? round.status}.`
+          : `Version ${round.model?.version} ${round.evaluation?.promoted ? 'promoted' : 'kept as a candidate'}: ${round.evaluation?.reason}.`,
     );
 
   const draw = (live: number, models: ModelVersion[]) => {

@@ -1,6 +1,6 @@
 import { type Activity, api } from './api.ts';
 import { type TimeChart, timeChart } from './charts.ts';
-import { ago, clear, code, emptyState, errorBox, h, num, pct } from './dom.ts';
+import { ago, card, clear, code, emptyState, errorBox, h, num, pct } from './dom.ts';
 
 const RANGES: Array<{ id: string; label: string; seconds: number | null }> = [
   { id: '15m', label: '15 min', seconds: 900 },
@@ -9,16 +9,6 @@ const RANGES: Array<{ id: string; label: string; seconds: number | null }> = [
   { id: '7d', label: '7 days', seconds: 604_800 },
   { id: 'all', label: 'All', seconds: null },
 ];
-
-function card(label: string, value: string, detail?: string, name?: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'card', ...(name ? { 'data-stat': name } : {}) },
-    h('div', { class: 'card-label' }, label),
-    h('div', { class: 'card-value' }, value),
-    detail ? h('div', { class: 'card-detail' }, detail) : null,
-  );
-}
 
 const perMinute = (v: number) => (v >= 100 ? v.toFixed(0) : Number(v.toFixed(2)).toString());
 const share = (v: number) => `${Math.round(v * 100)}%`;
@@ -89,22 +79,21 @@ export function overviewPage(root: HTMLElement, query: URLSearchParams): () => v
       h(
         'div',
         { class: 'cards' },
-        card('Decisions', num(r.decisions, 0), `${num(a.allTime.events, 0)} in all`, 'decisions'),
-        card(
-          'Decisions / min',
-          perMinute(r.decisions / Math.max(minutes, 1 / 60)),
-          'mean over the range',
-          'rate',
-        ),
-        card('Reward rate', num(r.rewardRate, 3), 'mean reward per decision', 'reward'),
-        card('CTR', pct(r.ctr), 'decisions with a positive reward', 'ctr'),
-        card(
-          'Exploration',
-          pct(r.exploration),
-          `target ${pct(a.explorationPercentage, 0)} · ${a.learningMode}`,
-          'exploration',
-        ),
-        card('Live model', `v${a.live.version}`, `since ${ago(a.live.since)}`, 'live'),
+        card('Decisions', num(r.decisions, 0), {
+          detail: `${num(a.allTime.events, 0)} in all`,
+          stat: 'decisions',
+        }),
+        card('Decisions / min', perMinute(r.decisions / Math.max(minutes, 1 / 60)), {
+          detail: 'mean over the range',
+          stat: 'rate',
+        }),
+        card('Reward rate', num(r.rewardRate, 3), { detail: 'mean reward per decision', stat: 'reward' }),
+        card('CTR', pct(r.ctr), { detail: 'decisions with a positive reward', stat: 'ctr' }),
+        card('Exploration', pct(r.exploration), {
+          detail: `target ${pct(a.explorationPercentage, 0)} · ${a.learningMode}`,
+          stat: 'exploration',
+        }),
+        card('Live model', `v${a.live.version}`, { detail: `since ${ago(a.live.since)}`, stat: 'live' }),
       ),
     );
     if (r.decisions === 0) {
