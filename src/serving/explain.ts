@@ -1,5 +1,10 @@
 import { aggregateReward, explored, type StoredDecision } from '../store/decision-store.ts';
-import { flattenFeatures, type HashedLinearModel, type ScoreTerm } from './hashed-linear-model.ts';
+import {
+  flattenFeatures,
+  type HashedLinearModel,
+  hashContext,
+  type ScoreTerm,
+} from './hashed-linear-model.ts';
 import type { ServiceConfig } from './service-config.ts';
 
 /** A candidate of an explained decision, as the explaining model scores it. */
@@ -166,6 +171,7 @@ export function featureImportance(
   const magnitude = new Map<string, number>();
   for (const d of decisions) {
     const context = flattenFeatures(d.context);
+    const hashed = hashContext(context);
     const contextGroups = [...context.keys()].map((k) => `context: ${featureGroup(k)}`);
     const excluded = new Set(d.excluded);
     const eligible = d.actions.filter((a) => !excluded.has(a.id));
@@ -182,7 +188,7 @@ export function featureImportance(
       const action = flattenFeatures(a.features ?? []);
       const actionRows = [...action.keys()].map((name) => row(`action: ${featureGroup(name)}`));
       const contextRows = contextGroups.map(row);
-      model.eachTerm(context, action, (kind, c, x, weight, value) => {
+      model.eachTerm(hashed, action, (kind, c, x, weight, value) => {
         const contribution = weight * value;
         if (kind === 'context') contextRows[c][k] += contribution;
         else if (kind === 'action') actionRows[x][k] += contribution;

@@ -76,6 +76,10 @@ export function flattenFeatures(
   return out;
 }
 
+/** The hashes of the bias and of an action feature (context features: hashContext). */
+const BIAS_HASH = fnv1a('bias');
+const actionHash = (name: string) => fnv1a(`a:${name}`);
+
 /** The hash of a context feature (hash c) crossed with an action feature (hash a). */
 const pairHash = (c: number, a: number) => Math.imul(c, 0x9e3779b1) ^ a;
 
@@ -110,10 +114,10 @@ export class HashedLinearModel {
 
   /** Features of one action in one context: bias, context, action, and every context × action pair. */
   featurize(context: HashedContext | Map<string, number>, action: Map<string, number>): SparseFeatures {
-    const indices: number[] = [fnv1a('bias') & this.mask];
+    const indices: number[] = [BIAS_HASH & this.mask];
     const values: number[] = [1];
     const contextHashes = context instanceof Map ? hashContext(context) : context;
-    const actionHashes = [...action].map(([k, v]) => [fnv1a(`a:${k}`), v] as const);
+    const actionHashes = [...action].map(([k, v]) => [actionHash(k), v] as const);
     for (const [h, v] of contextHashes) {
       indices.push(h & this.mask);
       values.push(v);
@@ -137,7 +141,7 @@ export class HashedLinearModel {
     const contextNames = [...context.keys()];
     const actionNames = [...action.keys()];
     const out: ScoreTerm[] = [];
-    this.eachTerm(context, action, (kind, c, a, weight, value) => {
+    this.eachTerm(hashContext(context), action, (kind, c, a, weight, value) => {
       const name =
         kind === 'bias'
           ? 'bias'
@@ -153,31 +157,25 @@ export class HashedLinearModel {
 
   /**
    * Visit every term of an action's score without naming it: its kind, the positions of its context and
-   * action features (-1 where none), its weight and value. What terms() and feature importance build on.
+   * action features (-1 where none), its weight and value. What terms() and feature importance build on;
+   * the context comes hashed (hashContext), so that several actions in one context hash it once.
    */
   eachTerm(
-    context: Map<string, number>,
+    context: HashedContext,
     action: Map<string, number>,
     visit: (kind: ScoreTerm['kind'], c: number, a: number, weight: number, value: number) => void,
   ): void {
     const w = this.weights;
     const mask = this.mask;
-    visit('bias', -1, -1, w[fnv1a('bias') & mask], 1);
-    const contextHashes: number[] = [];
-    const contextValues: number[] = [];
-    let c = 0;
-    for (const [k, v] of context) {
-      const h = fnv1a(`c:${k}`);
-      contextHashes.push(h);
-      contextValues.push(v);
-      visit('context', c++, -1, w[h & mask], v);
-    }
+    visit('bias', -1, -1, w[BIAS_HASH & mask], 1);
+    for (let c = 0; c < context.length; c++) visit('context', c, -1, w[context[c][0] & mask], context[c][1]);
     let a = 0;
     for (const [k, v] of action) {
-      const h = fnv1a(`a:${k}`);
+      const h = actionHash(k);
       visit('action', -1, a, w[h & mask], v);
-      for (let j = 0; j < contextHashes.length; j++) {
-        visit('pair', j, a, w[pairHash(contextHashes[j], h) & mask], v * contextValues[j]);
+      for (let j = 0; j < context.length; j++) {
+        const [c, x] = context[j];
+        visit('pair', j, a, w[pairHash(c, h) & mask], v * x);
       }
       a++;
     }

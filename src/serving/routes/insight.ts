@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -60,6 +60,17 @@ export interface ReportEntry {
   bytes: number;
 }
 
+/** The first `bytes` of a file (a report's title is in its head; reports can be megabytes). */
+async function readHead(path: string, bytes: number): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(bytes), 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
 /** Every HTML report under `dir` (four levels deep at most), newest first. */
 export async function listReports(dir: string): Promise<ReportEntry[]> {
   const out: ReportEntry[] = [];
@@ -74,8 +85,8 @@ export async function listReports(dir: string): Promise<ReportEntry[]> {
       const full = join(folder, entry.name);
       if (entry.isDirectory() && depth < 4) await walk(full, depth + 1);
       else if (entry.isFile() && entry.name.endsWith('.html') && out.length < 500) {
-        const [info, head] = await Promise.all([stat(full), readFile(full, 'utf8')]);
-        const title = /<title>([^<]*)<\/title>/i.exec(head.slice(0, 4096))?.[1]?.trim();
+        const [info, head] = await Promise.all([stat(full), readHead(full, 4096)]);
+        const title = /<title>([^<]*)<\/title>/i.exec(head)?.[1]?.trim();
         out.push({
           path: relative(dir, full).split(sep).join('/'),
           title: title || entry.name,
