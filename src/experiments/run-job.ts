@@ -1,6 +1,18 @@
 import { createAgent } from '../agents/create-agent.ts';
+import { EpsilonSoftPolicy } from '../agents/random-policy.ts';
+import { EngineError } from '../core/engine-error.ts';
+import { deriveSeed } from '../core/rng.ts';
+import { actionCount } from '../core/spaces.ts';
 import type { Agent, Environment, Policy, StepInfo } from '../core/types.ts';
 import { createEnvironment } from '../environments/registry.ts';
+import type { SequentialEstimatorName } from '../evaluation/ope/index.ts';
+import {
+  episodeRange,
+  estimateOffline,
+  logTransitions,
+  type OfflineEstimate,
+  trainOffline,
+} from '../training/offline.ts';
 import { actOptionsFrom, train } from '../training/train.ts';
 import { baselineFor, type MetricSpec, metricsFor, type WarmupPolicy } from './baselines.ts';
 import { type Entry, isBaseline } from './config.ts';
@@ -15,6 +27,38 @@ export interface Job {
   /** First evaluation episode seed; seed s evaluates episodes evaluationSeed + s·evaluationEpisodes + e. */
   evaluationSeed: number;
   curvePoints: number;
+  /**
+   * Train on a log instead of the simulator: the environment writes `offline.episodes` episodes under
+   * an ε-soft baseline, the agent learns from the older part alone (entry.steps transitions fed), and
+   * is scored by an off-policy estimate on the newest part. The simulator then plays the trained agent,
+   * from the world as the log left it, for the true return (the check a real log cannot give).
+   */
+  offline?: OfflineLogSpec;
+}
+
+/** How an offline run's log is written and judged. */
+export interface OfflineLogSpec {
+  /** The environment baseline that writes the log, made ε-soft so every allowed action is logged. */
+  behaviour: string;
+  epsilon: number;
+  episodes: number;
+  /** Seed s writes its log with seed deriveSeed(seed, s): each training seed has its own log. */
+  seed: number;
+  /** The newest share of episodes held out for the estimate. */
+  heldOut: number;
+  estimator: SequentialEstimatorName;
+  /** Discount of the estimated return (1: the undiscounted return the simulator reports). */
+  discount: number;
+  resamples: number;
+}
+
+/** What an offline run adds: the off-policy estimate on held-out episodes and the log's sizes. */
+export interface OfflineOutcome {
+  estimate: OfflineEstimate;
+  trainEpisodes: number;
+  heldOutEpisodes: number;
+  heldOutSteps: number;
+  logSteps: number;
 }
 
 /** Every entry's run with seed s is evaluated on the same episodes (common random numbers); seeds differ. */
@@ -42,7 +86,9 @@ export interface JobResult {
   seconds: number;
   trainSteps: number;
   curve: CurvePoint[];
+  /** Greedy episodes in the simulator after training: the true return. */
   evaluation: Evaluation;
+  offline?: OfflineOutcome;
 }
 
 /** Greedy evaluation episodes: their count, environment steps, mean return and metrics. */
@@ -139,6 +185,7 @@ function warmUp(environment: Environment, policy: WarmupPolicy, seed: number): v
 }
 
 export function runJob(job: Job, onProgress: JobProgress = () => {}): JobResult {
+  if (job.offline) return runOfflineJob(job, job.offline, onProgress);
   const started = performance.now();
   const specs = metricsFor(job.environment);
   const make = () => createEnvironment(job.environment, job.environmentOptions);
@@ -211,5 +258,100 @@ export function runJob(job: Job, onProgress: JobProgress = () => {}): JobResult 
     trainSteps: entry.steps,
     curve,
     evaluation,
+  };
+}
+
+/** An agent trained on a simulator's log alone (see Job.offline). */
+function runOfflineJob(job: Job, spec: OfflineLogSpec, onProgress: JobProgress): JobResult {
+  const started = performance.now();
+  const { entry } = job;
+  if (isBaseline(entry)) {
+    throw new EngineError('E_CONFIG_INVALID', 'an offline run trains an agent, not a baseline', {
+      path: 'entry',
+    });
+  }
+  const environment = createEnvironment(job.environment, job.environmentOptions);
+  const base = baselineFor(job.environment, spec.behaviour).make(environment, job.seed);
+  if ('warmup' in base) warmUp(environment, base as WarmupPolicy, job.seed * 1_000_003);
+  const behaviour = new EpsilonSoftPolicy(
+    base,
+    spec.epsilon,
+    deriveSeed(spec.seed, 2 * job.seed + 1),
+    actionCount(environment.actionSpace),
+  );
+  onProgress(0, entry.steps, 'writing the log');
+  const log = logTransitions({
+    environment,
+    behaviour,
+    episodes: spec.episodes,
+    seed: deriveSeed(spec.seed, 2 * job.seed),
+  });
+  const cut = Math.round(spec.episodes * (1 - spec.heldOut));
+  if (cut < 1 || cut >= spec.episodes) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `holding out ${spec.heldOut} of ${spec.episodes} episodes leaves ${cut} to train on and ${spec.episodes - cut} to judge`,
+      { path: 'objective.log.heldOut', hint: 'log more episodes or change the held-out share' },
+    );
+  }
+  const training = episodeRange(log, 0, cut);
+  const heldOut = episodeRange(log, cut, spec.episodes);
+  const agent = buildAgent(environment, entry.agent, job.seed);
+  const judge = (pointOnly: boolean) =>
+    estimateOffline(agent, heldOut, {
+      estimator: spec.estimator,
+      gamma: spec.discount,
+      resamples: spec.resamples,
+      seed: job.seed,
+      pointOnly,
+    });
+  const curve: CurvePoint[] = [];
+  trainOffline({
+    agent,
+    log: training,
+    steps: entry.steps,
+    progressInterval: Math.max(1, Math.floor(entry.steps / job.curvePoints)),
+    onProgress: (step) => {
+      const stats = agent.stats();
+      curve.push({
+        step,
+        meanReturn: judge(true).value,
+        episodes: 0,
+        cumulativeReward: Number.NaN,
+        loss: stats.loss,
+        epsilon: stats.epsilon ?? Number.NaN,
+        metrics: {},
+      });
+      onProgress(step, entry.steps, 'training on the log');
+    },
+  });
+  onProgress(entry.steps, entry.steps, 'estimating');
+  const estimate = judge(false);
+  // The simulator continues from the world the log left (stock, loyalty, interests), as a shop would.
+  const evaluation = evaluatePolicy(
+    environment,
+    agent,
+    job.evaluationEpisodes,
+    evaluationSeedOf(job),
+    metricsFor(job.environment),
+  );
+  agent.dispose?.();
+  return {
+    environment: job.environment,
+    name: entry.name,
+    seed: job.seed,
+    kind: 'agent',
+    oracle: false,
+    seconds: (performance.now() - started) / 1000,
+    trainSteps: entry.steps,
+    curve,
+    evaluation,
+    offline: {
+      estimate,
+      trainEpisodes: cut,
+      heldOutEpisodes: spec.episodes - cut,
+      heldOutSteps: heldOut.actions.length,
+      logSteps: log.actions.length,
+    },
   };
 }

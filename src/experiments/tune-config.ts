@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
 import { EngineError } from '../core/engine-error.ts';
 import { listEnvironments } from '../environments/registry.ts';
+import { SEQUENTIAL_ESTIMATORS, type SequentialEstimatorName } from '../evaluation/ope/index.ts';
 import {
   type CheckedSpace,
   checkSearchSpace,
   getPath,
   searchSpaceSchema,
 } from '../evaluation/tuning/space.ts';
+import { BASELINES } from './baselines.ts';
 
 /**
  * A tuning config: the environment and agent entry of an experiment config, plus the search space
@@ -47,14 +49,44 @@ export const tuneConfigSchema = z
       .prefault({}),
     objective: z
       .object({
+        /**
+         * simulator: train in the environment, score by the greedy return there. offline: train on a
+         * log the environment writes under a known behaviour policy, score by an off-policy estimate on
+         * held-out logged episodes (see `log`); the simulator's true return is recorded beside it, never
+         * used to rank.
+         */
+        kind: z.enum(['simulator', 'offline']).default('simulator'),
+        log: z
+          .object({
+            /** The environment baseline that writes the log (made ε-soft). */
+            behaviour: z.string().default('random'),
+            /** Share of uniformly random decisions mixed into the behaviour policy, so every action is logged. */
+            epsilon: z.number().min(0).max(1).default(0.5),
+            episodes: z.number().int().min(2).max(10_000_000).default(10_000),
+            seed: z.number().int().min(0).default(7),
+            /** The newest share of the logged episodes, held out for the estimate. */
+            heldOut: z.number().gt(0).lt(1).default(0.3),
+            estimator: z
+              .enum(SEQUENTIAL_ESTIMATORS as [SequentialEstimatorName, ...SequentialEstimatorName[]])
+              .default('wpdis'),
+            /** Discount of the estimated return; 1 is the undiscounted return the simulator reports. */
+            discount: z.number().min(0).max(1).default(1),
+            resamples: z.number().int().min(50).max(5000).default(500),
+          })
+          .strict()
+          .optional(),
         /** Training seeds per configuration; the score is over these. */
         seeds: z.number().int().min(1).max(100).default(3),
         firstSeed: z.number().int().min(0).default(1),
         /** Greedy episodes after training, per seed. */
         evaluationEpisodes: z.number().int().positive().max(1_000_000).default(20),
         evaluationSeed: z.number().int().min(0).default(1_000_000),
-        /** Rank by the mean return over seeds, or by its 95% lower bound (needs ≥ 2 seeds). */
-        rankBy: z.enum(['mean', 'lower']).default('mean'),
+        /**
+         * simulator: the mean return over seeds, or its 95% lower bound (needs ≥ 2 seeds). offline: the
+         * mean over seeds of each run's estimate, or of its 95% lower bound (the default, so that noisy
+         * wins on a small held-out log do not count).
+         */
+        rankBy: z.enum(['mean', 'lower']).optional(),
       })
       .strict()
       .prefault({}),
@@ -74,6 +106,11 @@ export const tuneConfigSchema = z
 
 export type TuneConfig = z.output<typeof tuneConfigSchema>;
 
+/** What the search ranks by: as configured, else the mean (simulator) or the lower bound (offline). */
+export function rankByOf(config: TuneConfig): 'mean' | 'lower' {
+  return config.objective.rankBy ?? (config.objective.kind === 'offline' ? 'lower' : 'mean');
+}
+
 export interface CheckedTuneConfig {
   config: TuneConfig;
   space: CheckedSpace;
@@ -90,7 +127,38 @@ export function parseTuneConfig(input: unknown): CheckedTuneConfig {
     });
   }
   const space = checkSearchSpace(config.space, config.agent);
-  if (config.objective.rankBy === 'lower' && config.objective.seeds < 2) {
+  const { objective } = config;
+  if (objective.kind === 'offline') {
+    if (!objective.log) {
+      throw new EngineError('E_CONFIG_INVALID', 'an offline objective needs objective.log', {
+        path: 'objective.log',
+        hint: 'e.g. {"behaviour": "most-popular", "epsilon": 0.5, "episodes": 10000}',
+      });
+    }
+    const baselines = Object.keys(BASELINES[config.environment.id] ?? {});
+    if (!baselines.includes(objective.log.behaviour) && objective.log.behaviour !== 'random') {
+      throw new EngineError('E_CONFIG_INVALID', `unknown behaviour '${objective.log.behaviour}'`, {
+        path: 'objective.log.behaviour',
+        hint: `a baseline of ${config.environment.id}: ${['random', ...baselines.filter((b) => b !== 'random')].join(', ')}`,
+      });
+    }
+    if (BASELINES[config.environment.id]?.[objective.log.behaviour]?.oracle) {
+      throw new EngineError(
+        'E_CONFIG_INVALID',
+        `'${objective.log.behaviour}' reads the simulator's hidden truth; a shop could not have logged it`,
+        {
+          path: 'objective.log.behaviour',
+          hint: 'choose a baseline a shop could run, such as most-popular or random',
+        },
+      );
+    }
+  } else if (objective.log) {
+    throw new EngineError('E_CONFIG_INVALID', 'objective.log is only read by an offline objective', {
+      path: 'objective.kind',
+      hint: 'set objective.kind to "offline", or remove objective.log',
+    });
+  }
+  if (rankByOf(config) === 'lower' && objective.kind === 'simulator' && objective.seeds < 2) {
     throw new EngineError('E_CONFIG_INVALID', 'ranking by the lower bound needs at least 2 seeds', {
       path: 'objective.seeds',
       hint: 'set objective.seeds to 2 or more, or objective.rankBy to "mean"',

@@ -1,3 +1,4 @@
+import { summarize } from '../evaluation/statistics.ts';
 import type { ParameterEffect } from '../evaluation/tuning/importance.ts';
 import {
   barChart,
@@ -9,7 +10,21 @@ import {
   scatterChart,
 } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
-import { type Trial, type TuneResult, winnerOf } from './tune.ts';
+import { type Trial, type TuneResult, trueReturnOf, winnerOf } from './tune.ts';
+import { rankByOf } from './tune-config.ts';
+
+const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** What the search's score is, in words, for headings. */
+export function objectiveLabel(result: TuneResult): string {
+  const { objective } = result.config;
+  const lower = rankByOf(result.config) === 'lower';
+  if (objective.kind === 'offline' && objective.log) {
+    const log = objective.log;
+    return `${lower ? "the mean over seeds of each run's 95% lower bound of" : 'the mean over seeds of'} the ${log.estimator} off-policy estimate of the greedy return on the newest ${Math.round(log.heldOut * 100)}% of a log of ${log.episodes} episodes under ε-soft ${log.behaviour} (ε = ${log.epsilon})`;
+  }
+  return `${lower ? 'the 95% lower bound' : 'the mean'} of the greedy return over seeds`;
+}
 
 /** A parameter value as a short label: 0.00123, 64x64, true. */
 export function valueLabel(value: unknown): string {
@@ -32,7 +47,19 @@ export function rankedTrials(result: TuneResult): Trial[] {
 /** Rows of the leaderboard: rank, trial, steps, return, each parameter. */
 export function leaderboardRows(result: TuneResult, top: number): { header: string[]; rows: string[][] } {
   const keys = Object.keys(result.config.space);
-  const header = ['#', 'trial', 'steps', `return (±95% CI, ${result.config.objective.seeds} seeds)`, ...keys];
+  const seeds = result.config.objective.seeds;
+  const offline = result.config.objective.kind === 'offline';
+  const header = offline
+    ? [
+        '#',
+        'trial',
+        'steps',
+        `estimate (±95% CI, ${seeds} seeds)`,
+        'mean lower bound',
+        'true return in the simulator (not used to rank)',
+        ...keys,
+      ]
+    : ['#', 'trial', 'steps', `return (±95% CI, ${seeds} seeds)`, ...keys];
   const rows = rankedTrials(result)
     .slice(0, top)
     .map((t, rank) => {
@@ -42,6 +69,12 @@ export function leaderboardRows(result: TuneResult, top: number): { header: stri
         String(t.index),
         String(rung.budget),
         meanCi(rung.score),
+        ...(offline
+          ? [
+              meanOf(rung.runs.map((r) => r.offline?.lower ?? Number.NaN)).toFixed(2),
+              meanCi(summarize(rung.runs.map(trueReturnOf))),
+            ]
+          : []),
         ...keys.map((k) => valueLabel(t.values[k])),
       ];
     });
@@ -164,7 +197,10 @@ function validationSection(result: TuneResult): string {
     ],
     { title: `Greedy return on ${v.seeds.length} fresh seeds (95% CI)`, yLabel: 'return per episode' },
   );
-  return `<p>The winner and the base config, each retrained with the full budget on seeds ${v.seeds[0]}–${v.seeds[v.seeds.length - 1]} (never used in the search) and evaluated on ${result.config.validation.evaluationEpisodes} fresh episodes per seed: tuned ${meanCi(v.bestReturn)}, base ${meanCi(v.baseReturn)}; difference ${d.difference.toFixed(2)} [${d.lower.toFixed(2)}, ${d.upper.toFixed(2)}] (Welch). <strong>${verdict}</strong></p>
+  const estimates = v.estimates
+    ? ` Their off-policy estimates on those seeds' held-out logs: tuned ${meanCi(v.estimates.best)}, base ${meanCi(v.estimates.base)}. Each fresh seed writes its own log; the verdict is the simulator's true return.`
+    : '';
+  return `<p>The winner and the base config, each retrained with the full budget on seeds ${v.seeds[0]}–${v.seeds[v.seeds.length - 1]} (never used in the search) and evaluated on ${result.config.validation.evaluationEpisodes} fresh episodes per seed: tuned ${meanCi(v.bestReturn)}, base ${meanCi(v.baseReturn)}; difference ${d.difference.toFixed(2)} [${d.lower.toFixed(2)}, ${d.upper.toFixed(2)}] (Welch).${estimates} <strong>${verdict}</strong></p>
 <div class="charts"><figure>${chart}</figure></div>`;
 }
 
@@ -189,7 +225,7 @@ export function renderTuneReport(result: TuneResult): string {
 <h2>Tuned against the base config, on fresh seeds</h2>
 ${validationSection(result)}
 <h2>Leaderboard</h2>
-<p>Ranked by the highest budget reached, then by ${result.config.objective.rankBy === 'lower' ? 'the 95% lower bound' : 'the mean'} of the greedy return over seeds there.</p>
+<p>Ranked by the highest budget reached, then by ${escapeXml(objectiveLabel(result))} there.${result.config.objective.kind === 'offline' ? " The true return is the trained agent's greedy return when the simulator plays it afterwards, from the world the log left: the check a real shop's log cannot give, shown here and never used to rank." : ''}</p>
 ${table(header, rows)}
 ${result.rungs.length > 1 ? `<h2>Successive halving</h2>${table(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows)}` : ''}
 <h2>Each hyper-parameter's effect</h2>

@@ -14,18 +14,33 @@ import {
 import { byScore, planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { buildAgent, type CurvePoint, type Job, type JobResult } from './run-job.ts';
 import { runJobs, withPath } from './runner.ts';
-import type { CheckedTuneConfig, TuneConfig } from './tune-config.ts';
+import { type CheckedTuneConfig, rankByOf, type TuneConfig } from './tune-config.ts';
 
 /** One training run of a configuration: what the run log keeps. */
 export interface RunSummary {
   seed: number;
   trainSteps: number;
   evaluationSteps: number;
+  /** Simulator objective: the greedy return. Offline objective: the off-policy estimate on held-out logs. */
   meanReturn: number;
   metrics: Record<string, number>;
   seconds: number;
   curve: CurvePoint[];
+  /** Offline objective only: the estimate's interval and the simulator's truth beside it. */
+  offline?: {
+    estimator: string;
+    lower: number;
+    upper: number;
+    effectiveEpisodes: number;
+    /** The behaviour policy's own return on the held-out episodes. */
+    logged: number;
+    /** The trained agent's greedy return in the simulator (never used to rank). */
+    trueReturn: number;
+  };
 }
+
+/** A run's true return: the simulator's greedy return, also for a run scored offline. */
+export const trueReturnOf = (run: RunSummary) => run.offline?.trueReturn ?? run.meanReturn;
 
 export interface TrialRung {
   budget: number;
@@ -46,12 +61,15 @@ export interface Trial {
   rungs: TrialRung[];
 }
 
+/** The winner and the base config on fresh seeds, judged by the simulator's true return. */
 export interface Validation {
   seeds: number[];
   best: RunSummary[];
   base: RunSummary[];
   bestReturn: Summary;
   baseReturn: Summary;
+  /** Offline objective: the two configs' off-policy estimates on the fresh seeds' held-out logs. */
+  estimates?: { best: Summary; base: Summary };
   /** best − base, Welch 95% interval. */
   difference: { difference: number; halfWidth: number; lower: number; upper: number };
   /** The two 95% intervals do not overlap. */
@@ -93,9 +111,17 @@ export function winnerOf(v: Validation): 'tuned' | 'base' | 'neither' {
   return v.difference.difference > 0 ? 'tuned' : 'base';
 }
 
-/** The score a rung is ranked by. */
-export function scoreOf(config: TuneConfig, summary: Summary): number {
-  return config.objective.rankBy === 'lower' ? summary.lower : summary.mean;
+/**
+ * The score a rung is ranked by. Simulator: the mean return over seeds or its 95% lower bound.
+ * Offline: the mean over seeds of each run's off-policy estimate or of its own 95% lower bound.
+ */
+export function scoreOf(config: TuneConfig, rung: TrialRung): number {
+  const lower = rankByOf(config) === 'lower';
+  if (config.objective.kind === 'offline') {
+    if (!lower) return rung.score.mean;
+    return rung.runs.reduce((sum, r) => sum + (r.offline?.lower ?? Number.NaN), 0) / rung.runs.length;
+  }
+  return lower ? rung.score.lower : rung.score.mean;
 }
 
 /** The agent config a run with this budget trains: schedule lengths scaled by budget / steps. */
@@ -113,6 +139,27 @@ export function atBudget(
     }
   }
   return out;
+}
+
+/** The runner's job for one run of a search: this agent config, budget and seed, on the objective. */
+export function tuningJob(
+  config: TuneConfig,
+  label: string,
+  agent: Record<string, unknown>,
+  budget: number,
+  seed: number,
+  evaluation: { evaluationEpisodes: number; evaluationSeed: number },
+): Job {
+  return {
+    environment: config.environment.id,
+    environmentOptions: config.environment.options,
+    entry: { name: label, agent, steps: budget },
+    seed,
+    evaluationEpisodes: evaluation.evaluationEpisodes,
+    evaluationSeed: evaluation.evaluationSeed,
+    curvePoints: config.curvePoints,
+    ...(config.objective.kind === 'offline' && config.objective.log ? { offline: config.objective.log } : {}),
+  };
 }
 
 interface PendingRun {
@@ -244,15 +291,7 @@ export async function runTuning(
     seed: number,
     evaluation: { evaluationEpisodes: number; evaluationSeed: number },
   ): PendingRun => {
-    const job: Job = {
-      environment: config.environment.id,
-      environmentOptions: config.environment.options,
-      entry: { name: label, agent, steps: budget },
-      seed,
-      evaluationEpisodes: evaluation.evaluationEpisodes,
-      evaluationSeed: evaluation.evaluationSeed,
-      curvePoints: config.curvePoints,
-    };
+    const job = tuningJob(config, label, agent, budget, seed, evaluation);
     const { entry, ...rest } = job;
     return { id, label, job, key: runKey({ ...rest, agent, steps: budget }) };
   };
@@ -283,7 +322,7 @@ export async function runTuning(
       const next = rungs[k + 1];
       const promoted = next
         ? promote(
-            entering.map((t) => ({ trial: t, score: scoreOf(config, trials[t].rungs[k].score) })),
+            entering.map((t) => ({ trial: t, score: scoreOf(config, trials[t].rungs[k]) })),
             Math.min(next.trials, entering.length),
           )
         : [];
@@ -320,18 +359,23 @@ export async function runTuning(
       const results = await runAll(pending);
       const bestRuns = validationSeeds.map((seed) => results.get(`best/${seed}`) as RunSummary);
       const baseRuns = validationSeeds.map((seed) => results.get(`base/${seed}`) as RunSummary);
-      const bestReturn = summarize(bestRuns.map((r) => r.meanReturn));
-      const baseReturn = summarize(baseRuns.map((r) => r.meanReturn));
+      const bestReturn = summarize(bestRuns.map(trueReturnOf));
+      const baseReturn = summarize(baseRuns.map(trueReturnOf));
       validation = {
         seeds: validationSeeds,
         best: bestRuns,
         base: baseRuns,
         bestReturn,
         baseReturn,
-        difference: welchDifference(
-          bestRuns.map((r) => r.meanReturn),
-          baseRuns.map((r) => r.meanReturn),
-        ),
+        ...(config.objective.kind === 'offline'
+          ? {
+              estimates: {
+                best: summarize(bestRuns.map((r) => r.meanReturn)),
+                base: summarize(baseRuns.map((r) => r.meanReturn)),
+              },
+            }
+          : {}),
+        difference: welchDifference(bestRuns.map(trueReturnOf), baseRuns.map(trueReturnOf)),
         separated: intervalsApart(bestReturn, baseReturn),
       };
     }
@@ -370,13 +414,13 @@ export async function runTuning(
 export function rankTrials(config: TuneConfig, trials: Trial[]): number[] {
   const keyed = trials.map((t) => {
     const top = t.rungs[t.rungs.length - 1];
-    return { trial: t.index, level: t.rungs.length, score: top ? scoreOf(config, top.score) : Number.NaN };
+    return { trial: t.index, level: t.rungs.length, score: top ? scoreOf(config, top) : Number.NaN };
   });
   return keyed.sort((a, b) => b.level - a.level || byScore(a, b)).map((k) => k.trial);
 }
 
-function summaryOf(result: JobResult): RunSummary {
-  return {
+export function summaryOf(result: JobResult): RunSummary {
+  const run: RunSummary = {
     seed: result.seed,
     trainSteps: result.trainSteps,
     evaluationSteps: result.evaluation.steps,
@@ -384,5 +428,21 @@ function summaryOf(result: JobResult): RunSummary {
     metrics: result.evaluation.metrics,
     seconds: result.seconds,
     curve: result.curve,
+  };
+  if (!result.offline) return run;
+  const { estimate } = result.offline;
+  return {
+    ...run,
+    // What an offline search costs: the transitions it trained on and the held-out steps it scored.
+    evaluationSteps: result.offline.heldOutSteps,
+    meanReturn: estimate.value,
+    offline: {
+      estimator: estimate.estimator,
+      lower: estimate.lower,
+      upper: estimate.upper,
+      effectiveEpisodes: estimate.effectiveEpisodes,
+      logged: estimate.logged,
+      trueReturn: result.evaluation.meanReturn,
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import {
   type EstimateWithInterval,
+  effectiveEpisodes,
   type LoggedEpisodes,
   type SequentialEstimatorName,
   sequentialOffPolicyEvaluate,
@@ -254,7 +255,11 @@ export class Learner {
       config.estimator,
     );
     const logged = one({ ...common, targetPropensities: logging }, 'pdis');
-    const effectiveEpisodes = kishEpisodes(starts, logging, pCandidate);
+    const effective = effectiveEpisodes({
+      episodeStarts: starts,
+      loggingPropensities: logging,
+      targetPropensities: pCandidate,
+    });
     const rule = config.promotion;
     let promoted: boolean;
     let reason: string;
@@ -285,23 +290,10 @@ export class Learner {
       candidate: candidateEstimate,
       live: { version: liveVersion, ...liveEstimate },
       logged,
-      effectiveEpisodes,
+      effectiveEpisodes: effective,
       rule,
       promoted,
       reason,
     };
   }
-}
-
-/** Kish's effective number of episodes, (Σρ)² / Σρ², from each episode's full importance ratio. */
-function kishEpisodes(starts: Int32Array, logging: Float64Array, target: Float64Array): number {
-  let sum = 0;
-  let squares = 0;
-  for (let e = 0; e + 1 < starts.length; e++) {
-    let rho = 1;
-    for (let t = starts[e]; t < starts[e + 1]; t++) rho *= target[t] / logging[t];
-    sum += rho;
-    squares += rho * rho;
-  }
-  return squares === 0 ? 0 : (sum * sum) / squares;
 }

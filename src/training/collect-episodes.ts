@@ -34,7 +34,15 @@ export function collectEpisodes(options: {
   seed?: number;
   maxEpisodeSteps?: number;
   /** Called after every step with what the step returned (its info carries the simulator's outcome). */
-  onStep?: (step: { episode: number; t: number; decision: Decision; result: StepResult }) => void;
+  onStep?: (step: {
+    episode: number;
+    t: number;
+    observation: Float32Array;
+    /** The action mask and features the environment offered for this decision. */
+    offered: ActOptions;
+    decision: Decision;
+    result: StepResult;
+  }) => void;
 }): CollectedEpisodes {
   const { environment, behaviour, target } = options;
   const starts = [0];
@@ -57,7 +65,7 @@ export function collectEpisodes(options: {
       if (target) targets.push(target.distribution(observation, actOptions)[decision.action]);
       const result = environment.step(decision.action);
       rewards.push(result.reward);
-      options.onStep?.({ episode: e, t, decision, result });
+      options.onStep?.({ episode: e, t, observation, offered: actOptions, decision, result });
       if (result.terminated || result.truncated) break;
       observation = result.observation;
       info = result.info;

@@ -7,6 +7,7 @@ import { runTuning, type TuneResult, winnerOf } from '../../experiments/tune.ts'
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
 import {
   leaderboardRows,
+  objectiveLabel,
   rankedTrials,
   renderTuneReport,
   topRung,
@@ -79,11 +80,11 @@ export async function runTune(argv: string[]): Promise<number> {
       },
       onRunDone: (_id, label, run, finished, reused) => {
         bar?.update(finished, {
-          status: `${label}: ${run.meanReturn.toFixed(1)}${reused ? ' (from run log)' : ''}`,
+          status: `${label}: ${run.meanReturn.toFixed(run.offline ? 3 : 1)}${reused ? ' (from run log)' : ''}`,
         });
         if (lines)
           console.error(
-            `[${finished}] ${label}: return ${run.meanReturn.toFixed(2)}${reused ? ' (from run log)' : ` (${run.seconds.toFixed(1)} s)`}`,
+            `[${finished}] ${label}: ${run.offline ? `estimate ${run.meanReturn.toFixed(3)} [${run.offline.lower.toFixed(3)}, ${run.offline.upper.toFixed(3)}], true ${run.offline.trueReturn.toFixed(3)}` : `return ${run.meanReturn.toFixed(2)}`}${reused ? ' (from run log)' : ` (${run.seconds.toFixed(1)} s)`}`,
           );
       },
     },
@@ -117,6 +118,7 @@ function jsonSummary(result: TuneResult, out: string) {
     validation: result.validation && {
       tuned: result.validation.bestReturn,
       base: result.validation.baseReturn,
+      estimates: result.validation.estimates,
       difference: result.validation.difference,
       separated: result.validation.separated,
     },
@@ -125,7 +127,7 @@ function jsonSummary(result: TuneResult, out: string) {
 
 export function textSummary(result: TuneResult): string {
   const { header, rows } = leaderboardRows(result, 10);
-  const parts = [`Leaderboard (greedy return, mean ± 95% CI over seeds)\n${formatTable(header, rows)}`];
+  const parts = [`Leaderboard (ranked by ${objectiveLabel(result)})\n${formatTable(header, rows)}`];
   const best = result.trials[result.best];
   parts.push(
     `Best: trial ${best.index}, ${Object.entries(best.values)

@@ -18,6 +18,7 @@ export {
 } from './off-policy-evaluate.ts';
 export { fitRewardModel, type RewardModelInput } from './reward-model.ts';
 export {
+  effectiveEpisodes,
   type LoggedEpisodes,
   SEQUENTIAL_ESTIMATORS,
   type SequentialEstimatorName,

@@ -158,3 +158,19 @@ export function sequentialOffPolicyEvaluate(
   });
   return out;
 }
+
+/** Kish's effective number of episodes, (Σρ)² / Σρ², from each episode's full importance ratio. */
+export function effectiveEpisodes(
+  data: Pick<LoggedEpisodes, 'episodeStarts' | 'loggingPropensities' | 'targetPropensities'>,
+): number {
+  const { episodeStarts: starts, loggingPropensities: pb, targetPropensities: pe } = data;
+  let sum = 0;
+  let squares = 0;
+  for (let e = 0; e + 1 < starts.length; e++) {
+    let rho = 1;
+    for (let t = starts[e]; t < starts[e + 1]; t++) rho *= pe[t] / pb[t];
+    sum += rho;
+    squares += rho * rho;
+  }
+  return squares === 0 ? 0 : (sum * sum) / squares;
+}
