@@ -13,7 +13,7 @@
  *   node --experimental-wasm-relaxed-simd --import tsx benchmarks/tuning-offline.ts \
  *     [--config configs/tune-ecommerce-offline.json] [--trials 27] [--workers 2]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { formatMeanCi, type Summary, summarize, welchDifference } from '../src/evaluation/statistics.ts';
@@ -42,6 +42,7 @@ const name = basename(configPath, '.json');
 const raw = JSON.parse(readFileSync(configPath, 'utf8'));
 const outDir = join(import.meta.dirname, 'out');
 const runs = join(outDir, `${name}-runs.jsonl`);
+mkdirSync(outDir, { recursive: true });
 const started = performance.now();
 
 const search = async (strategy: 'random' | 'successive-halving') => {

@@ -273,12 +273,16 @@ function runOfflineJob(job: Job, spec: OfflineLogSpec, onProgress: JobProgress):
   const environment = createEnvironment(job.environment, job.environmentOptions);
   const base = baselineFor(job.environment, spec.behaviour).make(environment, job.seed);
   if ('warmup' in base) warmUp(environment, base as WarmupPolicy, job.seed * 1_000_003);
-  const behaviour = new EpsilonSoftPolicy(
-    base,
-    spec.epsilon,
-    deriveSeed(spec.seed, 2 * job.seed + 1),
-    actionCount(environment.actionSpace),
-  );
+  // Uniformly random logging is its own exact-propensity policy; a greedy baseline is made ε-soft.
+  const behaviour =
+    spec.behaviour === 'random'
+      ? base
+      : new EpsilonSoftPolicy(
+          base,
+          spec.epsilon,
+          deriveSeed(spec.seed, 2 * job.seed + 1),
+          actionCount(environment.actionSpace),
+        );
   onProgress(0, entry.steps, 'writing the log');
   const log = logTransitions({
     environment,

@@ -60,7 +60,10 @@ export const tuneConfigSchema = z
           .object({
             /** The environment baseline that writes the log (made ε-soft). */
             behaviour: z.string().default('random'),
-            /** Share of uniformly random decisions mixed into the behaviour policy, so every action is logged. */
+            /**
+             * Share of uniformly random decisions mixed into the behaviour policy, so every action is
+             * logged (ignored for `random`, which is uniform already).
+             */
             epsilon: z.number().min(0).max(1).default(0.5),
             episodes: z.number().int().min(2).max(10_000_000).default(10_000),
             seed: z.number().int().min(0).default(7),
