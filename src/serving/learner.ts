@@ -27,6 +27,11 @@ const MAX_TRAINING_WEIGHT = 10;
 
 export type Estimate = EstimateWithInterval;
 
+/** An example's weight in training: mtr weighs by the inverse propensity (clipped), dm does not. */
+export function trainingWeight(learning: Pick<LearningArguments, 'cbType'>, propensity: number): number {
+  return learning.cbType === 'mtr' ? Math.min(1 / propensity, MAX_TRAINING_WEIGHT) : 1;
+}
+
 export interface RoundEvaluation {
   estimator: string;
   discount: number;
@@ -171,7 +176,7 @@ export class Learner {
         x: model.featurize(flattenFeatures(d.context), flattenFeatures(action.features)),
         reward: aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward),
         next: bootstraps && d.next ? prepareDecision(d.next.context, d.next.actions, d.next.excluded) : null,
-        weight: learning.cbType === 'mtr' ? Math.min(1 / d.propensity, MAX_TRAINING_WEIGHT) : 1,
+        weight: trainingWeight(learning, d.propensity),
       });
     }
     for (let epoch = 0; epoch < config.epochs; epoch++) {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { evaluationRequestSchema } from './evaluations.ts';
 import { learnerConfigSchema, policySchema } from './learning-settings.ts';
 import { activityQuery, explainQuery, importanceQuery, listQuery, reportQuery } from './routes/insight.ts';
-import { decisionSchema, endSchema } from './routes/native.ts';
+import { applySchema, decisionSchema, endSchema } from './routes/native.ts';
 import { rankSchema, rewardSchema } from './routes/personalizer.ts';
 import { serviceConfigSchema } from './service-config.ts';
 
@@ -53,6 +54,31 @@ export const OPERATIONS: Record<string, Operation> = {
     tag: 'Personalizer v1.0',
     body: rewardSchema,
     ok: [204, 'committed'],
+    errors: [404],
+  },
+  'POST /personalizer/v1.0/evaluations': {
+    summary:
+      'Start an offline evaluation of a time range: online, baseline, random and custom learning settings, and with enableOfflineExperimentation a search for better ones',
+    tag: 'Personalizer v1.0',
+    body: evaluationRequestSchema,
+    ok: [201, 'the evaluation, status pending (poll GET /evaluations/{evaluationId})'],
+  },
+  'GET /personalizer/v1.0/evaluations': {
+    summary: 'Every offline evaluation, newest first',
+    tag: 'Personalizer v1.0',
+    ok: [200, '[evaluation]'],
+  },
+  'GET /personalizer/v1.0/evaluations/{evaluationId}': {
+    summary:
+      'An evaluation: status, policyResults (IPS per time window and in total, Gaussian 95% intervals), featureImportance, optimalPolicy, and the suggestion with its paired gain',
+    tag: 'Personalizer v1.0',
+    ok: [200, 'evaluation'],
+    errors: [404],
+  },
+  'DELETE /personalizer/v1.0/evaluations/{evaluationId}': {
+    summary: 'Delete an evaluation',
+    tag: 'Personalizer v1.0',
+    ok: [204, 'deleted'],
     errors: [404],
   },
   'POST /personalizer/v1.0/events/{eventId}/activate': {
@@ -187,6 +213,20 @@ export const OPERATIONS: Record<string, Operation> = {
     tag: 'Models',
     ok: [200, 'version'],
     errors: [404],
+  },
+  'POST /v1/evaluations/{evaluationId}/apply': {
+    summary:
+      "Apply a completed evaluation's suggested learning settings (409 unless its gain's lower bound is above 0, or force)",
+    tag: 'Configuration',
+    body: applySchema,
+    ok: [200, '{policy, evaluation}'],
+    errors: [404, 409],
+  },
+  'POST /v1/evaluations/{evaluationId}/reject': {
+    summary: 'Keep the online learning settings; the evaluation is marked onlinePolicyRetained',
+    tag: 'Configuration',
+    ok: [200, 'the evaluation'],
+    errors: [404, 409],
   },
   'POST /v1/models/{version}/promote': {
     summary: 'Make a version live (on every replica)',

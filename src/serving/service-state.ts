@@ -1,8 +1,10 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { DecisionStore, SETTINGS_CHANNEL } from '../store/decision-store.ts';
+import { EvaluationStore, type StoredEvaluation } from '../store/evaluation-store.ts';
 import { MODEL_CHANNEL, ModelStore } from '../store/model-store.ts';
 import type { Sql } from '../store/sql.ts';
 import { badRequest } from './errors.ts';
+import { type EvaluationRequest, evaluateOffline, seedOf } from './evaluations.ts';
 import { epsilonGreedyRanking, HashedLinearModel, scoreActions } from './hashed-linear-model.ts';
 import { Learner } from './learner.ts';
 import {
@@ -13,7 +15,7 @@ import {
   type PolicyConfig,
   parseLearningArguments,
 } from './learning-settings.ts';
-import { DEFAULT_SERVICE_CONFIG, type ServiceConfig } from './service-config.ts';
+import { DEFAULT_SERVICE_CONFIG, parseDuration, type ServiceConfig } from './service-config.ts';
 
 export interface DecisionInput {
   context: unknown[];
@@ -32,6 +34,11 @@ export interface Decision {
   scores: Record<string, number>;
 }
 
+/** Events one offline evaluation replays at most (the newest are dropped beyond it). */
+const MAX_EVALUATION_EVENTS = 500_000;
+/** Advisory-lock key of a running evaluation (learner and migrations use keys near 727_27x). */
+const evaluationLock = (id: string) => 800_000_000 + (seedOf(id) % 100_000_000);
+
 /**
  * Everything one server process holds: the settings (persisted in the store), the live model it serves,
  * the learner, and the keyed hash for user identifiers.
@@ -40,6 +47,9 @@ export class ServiceState {
   readonly store: DecisionStore;
   readonly models: ModelStore;
   readonly learner: Learner;
+  readonly evaluations: EvaluationStore;
+  /** Offline evaluations running in this process (awaited by stop()). */
+  private readonly running = new Set<Promise<void>>();
   service: ServiceConfig = DEFAULT_SERVICE_CONFIG;
   learnerConfig: LearnerConfig = DEFAULT_LEARNER_CONFIG;
   policy: PolicyConfig = DEFAULT_POLICY;
@@ -56,6 +66,7 @@ export class ServiceState {
   constructor(readonly sql: Sql) {
     this.store = new DecisionStore(sql);
     this.models = new ModelStore(sql);
+    this.evaluations = new EvaluationStore(sql);
     this.learner = new Learner({
       sql,
       store: this.store,
@@ -91,6 +102,7 @@ export class ServiceState {
       new HashedLinearModel(this.learning.bits, this.learning.learningRate).toBytes(),
     );
     await this.loadLive();
+    await this.failInterruptedEvaluations();
     this.listeners.push(
       await this.sql.listen(MODEL_CHANNEL, () => {
         this.loadLive().catch(() => {});
@@ -103,6 +115,79 @@ export class ServiceState {
 
   async stop(): Promise<void> {
     for (const stop of this.listeners) await stop();
+    await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Accept an offline evaluation and run it in the background (Personalizer's evaluations are jobs: the
+   * caller polls GET /evaluations/{id}). Returns the pending record.
+   */
+  async createEvaluation(request: EvaluationRequest): Promise<StoredEvaluation> {
+    const id = randomUUID();
+    const record = {
+      id,
+      name: request.name,
+      startTime: new Date(request.startTime),
+      endTime: new Date(request.endTime),
+      evaluationType: request.enableOfflineExperimentation ? ('Auto' as const) : ('Manual' as const),
+      request,
+    };
+    await this.evaluations.create(record);
+    const job = this.runEvaluation(id, request).finally(() => this.running.delete(job));
+    this.running.add(job);
+    return (await this.evaluations.get(id)) as StoredEvaluation;
+  }
+
+  /** Run one evaluation under its lock (so a restarted replica can tell a running one from a dead one). */
+  private async runEvaluation(id: string, request: EvaluationRequest): Promise<void> {
+    await this.sql.exclusive(evaluationLock(id), async () => {
+      try {
+        const decisions = await this.store.inRange({
+          from: new Date(request.startTime),
+          to: new Date(request.endTime),
+          rewardWaitMs: parseDuration(this.service.rewardWaitTime) ?? 0,
+          limit: MAX_EVALUATION_EVENTS,
+        });
+        if (decisions.length === 0) {
+          await this.evaluations.finish(id, 'failed', {
+            error: {
+              code: 'E_NO_EVENTS',
+              message: 'no activated decisions with a closed reward window in this time range',
+            },
+          });
+          return;
+        }
+        const outcome = await evaluateOffline({
+          decisions,
+          request,
+          service: this.service,
+          online: this.policy,
+          live: this.live.model,
+          seed: seedOf(id),
+        });
+        await this.evaluations.finish(id, 'completed', outcome);
+      } catch (error) {
+        const e = error as Error & { code?: string };
+        await this.evaluations.finish(id, 'failed', {
+          error: { code: e.code ?? 'E_EVALUATION_FAILED', message: e.message },
+        });
+      }
+    });
+  }
+
+  /** Evaluations a stopped process left pending (nobody holds their lock): mark them failed. */
+  async failInterruptedEvaluations(): Promise<void> {
+    for (const e of await this.evaluations.list()) {
+      if (e.status !== 'pending') continue;
+      await this.sql.exclusive(evaluationLock(e.id), async () => {
+        await this.evaluations.finish(e.id, 'failed', {
+          error: {
+            code: 'E_EVALUATION_INTERRUPTED',
+            message: 'the server stopped before this evaluation finished; create it again',
+          },
+        });
+      });
+    }
   }
 
   /** Read the settings from the store (at start, and when a replica announces a change). */

@@ -348,6 +348,31 @@ export class DecisionStore {
     return { decisions, settledThrough };
   }
 
+  /**
+   * The activated decisions made in [from, to] whose reward window has closed, oldest first, with the
+   * rewards that arrived within it (what an offline evaluation replays). At most `limit`.
+   */
+  async inRange(options: {
+    from: Date;
+    to: Date;
+    rewardWaitMs: number;
+    limit: number;
+  }): Promise<JoinedDecision[]> {
+    const wait = options.rewardWaitMs / 1000;
+    const rows = await this.sql.query<Row>(
+      `select d.*, ${rewardsOf('r.received_at <= d.created_at + make_interval(secs => $3)')}
+       from decisions d
+       where d.created_at >= $1 and d.created_at <= $2 and d.activated_at is not null
+         and d.created_at <= now() - make_interval(secs => $3)
+       order by d.seq limit $4`,
+      [options.from, options.to, wait, options.limit],
+    );
+    return rows.map((row) => {
+      const d = fromRow(row);
+      return { ...d, joinedRewards: d.rewards.map((r) => r.value), next: null, terminal: true };
+    });
+  }
+
   async count(): Promise<{
     events: number;
     rewarded: number;

@@ -75,6 +75,22 @@ create table models (
 );
 create unique index models_one_live on models (state) where state = 'live'`,
   },
+  {
+    version: 3,
+    name: 'offline evaluations',
+    sql: `
+create table evaluations (
+  id text primary key,
+  name text not null,
+  created_at timestamptz not null default now(),
+  start_time timestamptz not null,
+  end_time timestamptz not null,
+  evaluation_type text not null,
+  status text not null,
+  request jsonb not null,
+  result jsonb
+)`,
+  },
 ];
 
 /**

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
 import { learnerConfigSchema } from '../learning-settings.ts';
 import type { ServiceState } from '../service-state.ts';
-import { actionsSchema, eventIdSchema, eventRoutes, featureObjects } from './personalizer.ts';
+import {
+  actionsSchema,
+  evaluationView,
+  eventIdSchema,
+  eventRoutes,
+  featureObjects,
+  findEvaluation,
+} from './personalizer.ts';
 
 const idSchema = (what: string) =>
   z
@@ -27,6 +34,9 @@ export const decisionSchema = z
     explain: z.boolean().default(false),
   })
   .strict();
+
+/** POST /v1/evaluations/{id}/apply: force applies a suggestion whose gain interval includes 0. */
+export const applySchema = z.object({ force: z.boolean().default(false) }).strict();
 
 export const endSchema = z.object({ reward: z.number().finite().min(-1e6).max(1e6).optional() }).strict();
 
@@ -140,6 +150,45 @@ export async function nativeRoutes(api: FastifyInstance, state: ServiceState): P
   api.post('/models/train', async (_request, reply) => {
     const result = await state.learner.runOnce();
     return reply.code(result.status === 'busy' ? 409 : 200).send(result);
+  });
+
+  // A person's answer to an offline evaluation's suggestion: apply its learning settings, or keep the online ones.
+  api.post<{ Params: { evaluationId: string } }>('/evaluations/:evaluationId/apply', async (request) => {
+    const { force } = parseBody(applySchema, request.body);
+    const evaluation = await findEvaluation(state, request.params.evaluationId);
+    const view = evaluationView(evaluation);
+    if (evaluation.status !== 'completed') {
+      throw conflict(
+        `evaluation '${evaluation.id}' is ${evaluation.status}; only a completed one can be applied`,
+        'E_EVALUATION_NOT_READY',
+      );
+    }
+    const suggestion = view.suggestion;
+    if (!suggestion) throw conflict('this evaluation compared no alternative settings', 'E_NO_SUGGESTION');
+    if (!suggestion.recommended && !force) {
+      throw conflict(
+        `the suggestion's gain interval [${suggestion.gainInterval.map((x) => x.toFixed(4)).join(', ')}] includes 0; send {"force": true} to apply it anyway`,
+        'E_SUGGESTION_NOT_RECOMMENDED',
+      );
+    }
+    if (!(await state.evaluations.transition(evaluation.id, 'completed', 'optimalPolicyApplied'))) {
+      throw conflict(`evaluation '${evaluation.id}' was answered meanwhile`, 'E_EVALUATION_NOT_READY');
+    }
+    await state.setPolicy({
+      name: `${suggestion.name} (evaluation ${evaluation.name})`.slice(0, 256),
+      arguments: suggestion.arguments,
+    });
+    return { policy: state.policy, evaluation: evaluationView(await findEvaluation(state, evaluation.id)) };
+  });
+  api.post<{ Params: { evaluationId: string } }>('/evaluations/:evaluationId/reject', async (request) => {
+    const evaluation = await findEvaluation(state, request.params.evaluationId);
+    if (!(await state.evaluations.transition(evaluation.id, 'completed', 'onlinePolicyRetained'))) {
+      throw conflict(
+        `evaluation '${evaluation.id}' is ${evaluation.status}; only a completed one can be answered`,
+        'E_EVALUATION_NOT_READY',
+      );
+    }
+    return evaluationView(await findEvaluation(state, evaluation.id));
   });
 
   api.get('/configurations/learner', async () => state.learnerConfig);

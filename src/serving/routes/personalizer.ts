@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DecisionStore } from '../../store/decision-store.ts';
+import type { StoredEvaluation } from '../../store/evaluation-store.ts';
 import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
+import { type EvaluationOutcome, evaluationRequestSchema } from '../evaluations.ts';
 import { HashedLinearModel } from '../hashed-linear-model.ts';
-import { DEFAULT_POLICY, policySchema } from '../learning-settings.ts';
+import { DEFAULT_POLICY, parseLearningArguments, policySchema } from '../learning-settings.ts';
 import { serviceConfigSchema } from '../service-config.ts';
 import type { ServiceState } from '../service-state.ts';
 
@@ -98,6 +100,34 @@ export async function personalizerRoutes(api: FastifyInstance, state: ServiceSta
     return state.policy;
   });
 
+  // Offline evaluations: jobs over a time range of the log; poll GET until the status is not pending.
+  api.post('/evaluations', async (request, reply) => {
+    const body = parseBody(evaluationRequestSchema, request.body);
+    // Custom learning settings are checked now, so a bad one is a 400 rather than a failed job.
+    for (const [i, p] of body.policies.entries()) {
+      try {
+        parseLearningArguments(p.arguments);
+      } catch (error) {
+        throw badRequest(`policies.${i}.${(error as Error).message}`, 'E_POLICY_ARGUMENT');
+      }
+    }
+    const evaluation = await state.createEvaluation(body);
+    return reply
+      .code(201)
+      .header('location', `${request.url.replace(/\/$/, '')}/${evaluation.id}`)
+      .send(evaluationView(evaluation));
+  });
+  api.get('/evaluations', async () => (await state.evaluations.list()).map(evaluationView));
+  api.get<{ Params: { evaluationId: string } }>('/evaluations/:evaluationId', async (request) =>
+    evaluationView(await findEvaluation(state, request.params.evaluationId)),
+  );
+  api.delete<{ Params: { evaluationId: string } }>('/evaluations/:evaluationId', async (request, reply) => {
+    if (!(await state.evaluations.delete(request.params.evaluationId))) {
+      throw notFound(`no evaluation '${request.params.evaluationId}'`, 'E_EVALUATION_NOT_FOUND');
+    }
+    return reply.code(204).send();
+  });
+
   // The model: export (the live model's bytes), import (becomes live), reset (a blank live model).
   api.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
@@ -156,4 +186,40 @@ async function replaceLive(state: ServiceState, model: HashedLinearModel, source
     payload: model.toBytes(),
   });
   await state.loadLive();
+}
+
+export async function findEvaluation(state: ServiceState, id: string): Promise<StoredEvaluation> {
+  const evaluation = await state.evaluations.get(id);
+  if (!evaluation) throw notFound(`no evaluation '${id}'`, 'E_EVALUATION_NOT_FOUND');
+  return evaluation;
+}
+
+/**
+ * An evaluation as Personalizer returns it (id, name, times, status, policyResults, featureImportance,
+ * evaluationType, optimalPolicy, creationTime), plus NextBest's own fields: the number of events, the
+ * suggestion with its paired gain and interval, every setting the search tried, and a failure's error.
+ */
+export function evaluationView(e: StoredEvaluation) {
+  const result = (e.result ?? {}) as Partial<EvaluationOutcome> & { error?: unknown };
+  return {
+    id: e.id,
+    name: e.name,
+    startTime: e.startTime.toISOString(),
+    endTime: e.endTime.toISOString(),
+    jobId: e.id,
+    status: e.status,
+    evaluationType: e.evaluationType,
+    creationTime: e.createdAt.toISOString(),
+    ...(result.policyResults
+      ? {
+          policyResults: result.policyResults,
+          featureImportance: result.featureImportance,
+          optimalPolicy: result.optimalPolicy,
+          events: result.events,
+          suggestion: result.suggestion,
+          search: result.search,
+        }
+      : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
 }
