@@ -179,6 +179,39 @@ describe('dashboard in a real browser', { skip }, () => {
     await page.close();
   });
 
+  test('a search for better learning settings shows its suggestion, applied only when confirmed', async () => {
+    // The settings test above lengthened the reward window; the log's decisions must be past theirs.
+    const service = await api('GET', '/personalizer/v1.0/configurations/service');
+    await api('PUT', '/personalizer/v1.0/configurations/service', { ...service, rewardWaitTime: 'PT0.2S' });
+    const before = await api('GET', '/personalizer/v1.0/configurations/policy');
+    const page = await signedIn();
+    await page.goto(`${server.url}/#/models`);
+    await page.click('[data-action=search-settings]');
+    const row = 'tr[data-evaluation][data-status=completed]';
+    await page.waitForSelector(row, { timeout: 120_000 });
+    const [evaluation] = await api('GET', '/personalizer/v1.0/evaluations');
+    assert.equal(evaluation.status, 'completed');
+    assert.ok(evaluation.events > 100, `${evaluation.events} decisions replayed`);
+    const gain = Number(await page.getAttribute(`${row} [data-gain]`, 'data-gain'));
+    assert.equal(gain, evaluation.suggestion.estimatedGain);
+    assert.match(
+      (await page.textContent(row)) ?? '',
+      new RegExp(evaluation.suggestion.arguments.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    );
+    // Cancelled: nothing changes.
+    await page.click(`${row} [data-action=apply]`);
+    await page.click('dialog.confirm button:text("Cancel")');
+    assert.deepEqual(await api('GET', '/personalizer/v1.0/configurations/policy'), before);
+    await page.click(`${row} [data-action=apply]`);
+    await page.click('dialog.confirm [data-confirm]');
+    await page.waitForSelector('.status.ok:text("Learning settings applied")');
+    const after = await api('GET', '/personalizer/v1.0/configurations/policy');
+    assert.equal(after.arguments, evaluation.suggestion.arguments);
+    await page.waitForSelector(`tr[data-evaluation="${evaluation.id}"][data-status=optimalPolicyApplied]`);
+    await api('PUT', '/personalizer/v1.0/configurations/policy', before);
+    await page.close();
+  });
+
   test('the decision explorer explains a decision and finds a session', async () => {
     const page = await signedIn();
     await page.goto(`${server.url}/#/decisions`);

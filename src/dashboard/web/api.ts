@@ -190,3 +190,31 @@ export interface Report {
   modifiedAt: string;
   bytes: number;
 }
+
+/** One policy's counterfactual reward in an offline evaluation (Personalizer's policy result). */
+export interface PolicyResult {
+  name: string;
+  arguments: string;
+  policySource: 'Online' | 'Baseline' | 'Random' | 'Custom' | 'OfflineExperimentation';
+  totalSummary: { averageReward: number; confidenceInterval: number; ipsEstimatorDenominator: number };
+}
+
+/** An offline evaluation (POST /personalizer/v1.0/evaluations) with NextBest's suggestion. */
+export interface OfflineEvaluation {
+  id: string;
+  name: string;
+  status: 'pending' | 'completed' | 'failed' | 'optimalPolicyApplied' | 'onlinePolicyRetained';
+  creationTime: string;
+  startTime: string;
+  endTime: string;
+  events?: number;
+  policyResults?: PolicyResult[];
+  suggestion?: {
+    name: string;
+    arguments: string;
+    estimatedGain: number;
+    gainInterval: [number, number];
+    recommended: boolean;
+  } | null;
+  error?: { code: string; message: string };
+}

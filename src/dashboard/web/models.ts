@@ -1,6 +1,7 @@
 import { api, type ModelVersion, type TrainRound } from './api.ts';
 import { intervalChart } from './charts.ts';
 import { ago, clear, confirmDialog, emptyState, errorBox, h, num, when } from './dom.ts';
+import { evaluationsPanel } from './evaluations.ts';
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '—');
 const ci = (e: { value: number; lower: number; upper: number } | undefined) =>
@@ -191,7 +192,11 @@ export function modelsPage(root: HTMLElement): () => void {
     }
   };
 
-  root.append(h('div', { class: 'page-head' }, h('h2', {}, 'Models')), status, body);
+  const settings = evaluationsPanel((text, tone) => {
+    status.textContent = text;
+    status.className = `status ${tone}`.trim();
+  });
+  root.append(h('div', { class: 'page-head' }, h('h2', {}, 'Models')), status, body, settings.element);
   void load();
-  return () => {};
+  return settings.stop;
 }
