@@ -14,14 +14,11 @@ import { CartPoleEnvironment } from '../src/environments/cartpole.ts';
 import { summarize } from '../src/evaluation/statistics.ts';
 import { lineChart } from '../src/report/charts.ts';
 import { type SolveResult, trainUntilSolved } from '../src/training/train-until-solved.ts';
+import { flag } from './flags.ts';
 import { writeResult } from './write-result.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const configPath = flag('config', join(here, '..', 'configs', 'cartpole-dqn.json'));
 const MAX_STEPS = 100_000;
 

@@ -22,13 +22,9 @@ import { PopularityModel, SessionKnnModel } from '../src/evaluation/next-item/ba
 import { evaluateNextItem } from '../src/evaluation/next-item/evaluate-next-item.ts';
 import { SequenceRecommender, sequenceModelName } from '../src/evaluation/next-item/sequence-recommender.ts';
 import { formatMeanCi, summarize, welchDifference } from '../src/evaluation/statistics.ts';
+import { flag } from './flags.ts';
 import { writeResult } from './write-result.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const seeds = Number(flag('seeds', '3'));
 const encoders = flag('encoders', 'gru').split(',') as Array<'gru' | 'attention'>;
 const wanted = flag('datasets', 'shop,diginetica,retailrocket,yoochoose').split(',');

@@ -22,13 +22,9 @@ import { formatMeanCi, summarize, welchDifference } from '../src/evaluation/stat
 import { baselineFor } from '../src/experiments/baselines.ts';
 import { prepareSimulatorLog, replayLoggedPeriod, simulatorEventLog } from '../src/training/simulator-log.ts';
 import { evaluate } from '../src/training/train.ts';
+import { flag } from './flags.ts';
 import { writeResult } from './write-result.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const seeds = Number(flag('seeds', '5'));
 const logEpisodes = Number(flag('episodes', '3000'));
 const epochs = Number(flag('epochs', '3'));

@@ -28,13 +28,9 @@ import {
 } from '../src/experiments/tune.ts';
 import { parseTuneConfig } from '../src/experiments/tune-config.ts';
 import { renderTuneReport } from '../src/experiments/tune-report.ts';
+import { flag } from './flags.ts';
 import { writeResult } from './write-result.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const configPath = flag('config', 'configs/tune-ecommerce-offline.json');
 const trials = Number(flag('trials', '27'));
 const workers = Number(flag('workers', String(availableParallelism())));

@@ -19,13 +19,9 @@ import { formatMeanCi, welchDifference } from '../src/evaluation/statistics.ts';
 import { runTuning, type TuneResult } from '../src/experiments/tune.ts';
 import { parseTuneConfig } from '../src/experiments/tune-config.ts';
 import { renderTuneReport } from '../src/experiments/tune-report.ts';
+import { flag } from './flags.ts';
 import { writeResult } from './write-result.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const configPath = flag('config', 'configs/tune-cartpole.json');
 const trials = Number(flag('trials', '27'));
 const workers = Number(flag('workers', String(availableParallelism())));

@@ -250,12 +250,25 @@ export function runJob(job: Job, onProgress: JobProgress = () => {}): JobResult 
   });
   onProgress(entry.steps, entry.steps, 'evaluating');
   const evaluation = evaluatePolicy(make(), agent, job.evaluationEpisodes, evaluationSeedOf(job), specs);
+  return agentResult(job, entry.steps, started, curve, evaluation);
+}
+
+/** A trained agent's result: its training curve and the greedy evaluation in the simulator. */
+function agentResult(
+  job: Job,
+  trainSteps: number,
+  started: number,
+  curve: CurvePoint[],
+  evaluation: Evaluation,
+): JobResult {
   return {
-    ...base,
+    environment: job.environment,
+    name: job.entry.name,
+    seed: job.seed,
     kind: 'agent',
     oracle: false,
     seconds: (performance.now() - started) / 1000,
-    trainSteps: entry.steps,
+    trainSteps,
     curve,
     evaluation,
   };
@@ -341,15 +354,7 @@ function runOfflineJob(job: Job, spec: OfflineLogSpec, onProgress: JobProgress):
   );
   agent.dispose?.();
   return {
-    environment: job.environment,
-    name: entry.name,
-    seed: job.seed,
-    kind: 'agent',
-    oracle: false,
-    seconds: (performance.now() - started) / 1000,
-    trainSteps: entry.steps,
-    curve,
-    evaluation,
+    ...agentResult(job, entry.steps, started, curve, evaluation),
     offline: {
       estimate,
       trainEpisodes: cut,
