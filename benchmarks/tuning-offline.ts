@@ -72,6 +72,8 @@ const search = async (strategy: 'random' | 'successive-halving') => {
 const random = await search('random');
 const halving = await search('successive-halving');
 const config = random.config;
+// The searches ran without validation; the fresh seeds are the config's own.
+const validation = parseTuneConfig(raw).config.validation;
 
 // The online search over the same draws: the best mean true return at the full budget.
 const fullBudget = (r: TuneResult, t: number) => r.trials[t].rungs.find((g) => g.budget === config.steps);
@@ -96,10 +98,10 @@ const picks: Array<{ label: string; trial: number | null }> = [
   { label: 'base config (untuned)', trial: null },
 ];
 const distinct = [...new Map(picks.map((p) => [p.trial, p])).values()];
-const seeds = Array.from({ length: config.validation.seeds }, (_, s) => config.validation.firstSeed + s);
+const seeds = Array.from({ length: validation.seeds }, (_, s) => validation.firstSeed + s);
 const evaluation = {
-  evaluationEpisodes: config.validation.evaluationEpisodes,
-  evaluationSeed: config.validation.evaluationSeed,
+  evaluationEpisodes: validation.evaluationEpisodes,
+  evaluationSeed: validation.evaluationSeed,
 };
 const jobs = distinct.flatMap((p) =>
   seeds.map((seed) =>
@@ -128,7 +130,7 @@ const within = (s: Summary) => s.mean >= online.lower && s.mean <= online.upper;
 const logged = summarize(freshOf(null).map((r) => r.offline?.logged ?? Number.NaN));
 
 console.log(
-  `${config.name}: ${trials} configurations, ${config.objective.seeds} search seeds; fresh seeds ${seeds.join(', ')} (${config.validation.evaluationEpisodes} simulator episodes each)`,
+  `${config.name}: ${trials} configurations, ${config.objective.seeds} search seeds; fresh seeds ${seeds.join(', ')} (${validation.evaluationEpisodes} simulator episodes each)`,
 );
 console.log(
   "| configuration | search: how it ranks | fresh seeds: off-policy estimate | fresh seeds: true return | Δ true vs online best [95% CI] | within the online best's CI |",
