@@ -39,7 +39,7 @@ export function evaluationsPanel(report: (text: string, tone: 'ok' | 'bad' | '')
     if (apply) {
       const ok = await confirmDialog(
         'Apply the suggested learning settings?',
-        `The learner will train with "${s.arguments}" from its next round on. Estimated gain ${signed(s.estimatedGain)} reward per decision, 95% interval [${s.gainInterval.map((x) => x.toFixed(4)).join(', ')}], on ${num(e.events ?? 0, 0)} logged decisions.`,
+        `The learner will train with "${s.arguments}" from its next round on. Estimated gain ${signed(s.estimatedGain)} reward per decision, 95% interval [${s.gainInterval.map((x) => x.toFixed(4)).join(', ')}], on ${num(e.events ?? 0, 0)} logged decisions.${s.recommended ? '' : ' The interval includes 0: the gain is not established, and the settings may do worse.'}`,
         'Apply settings',
       );
       if (!ok) return;
