@@ -10,10 +10,8 @@ import {
   scatterChart,
 } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
-import { type Trial, type TuneResult, trueReturnOf, winnerOf } from './tune.ts';
+import { meanLowerBound, type Trial, type TuneResult, trueReturnOf, winnerOf } from './tune.ts';
 import { rankByOf } from './tune-config.ts';
-
-const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** What the search's score is, in words, for headings. */
 export function objectiveLabel(result: TuneResult): string {
@@ -69,12 +67,7 @@ export function leaderboardRows(result: TuneResult, top: number): { header: stri
         String(t.index),
         String(rung.budget),
         meanCi(rung.score),
-        ...(offline
-          ? [
-              meanOf(rung.runs.map((r) => r.offline?.lower ?? Number.NaN)).toFixed(2),
-              meanCi(summarize(rung.runs.map(trueReturnOf))),
-            ]
-          : []),
+        ...(offline ? [meanLowerBound(rung).toFixed(2), meanCi(summarize(rung.runs.map(trueReturnOf)))] : []),
         ...keys.map((k) => valueLabel(t.values[k])),
       ];
     });

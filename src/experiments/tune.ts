@@ -117,11 +117,13 @@ export function winnerOf(v: Validation): 'tuned' | 'base' | 'neither' {
  */
 export function scoreOf(config: TuneConfig, rung: TrialRung): number {
   const lower = rankByOf(config) === 'lower';
-  if (config.objective.kind === 'offline') {
-    if (!lower) return rung.score.mean;
-    return rung.runs.reduce((sum, r) => sum + (r.offline?.lower ?? Number.NaN), 0) / rung.runs.length;
-  }
+  if (config.objective.kind === 'offline') return lower ? meanLowerBound(rung) : rung.score.mean;
   return lower ? rung.score.lower : rung.score.mean;
+}
+
+/** Offline objective: the mean over a rung's runs of each run's own lower 95% bound (NaN otherwise). */
+export function meanLowerBound(rung: TrialRung): number {
+  return rung.runs.reduce((sum, r) => sum + (r.offline?.lower ?? Number.NaN), 0) / rung.runs.length;
 }
 
 /** The agent config a run with this budget trains: schedule lengths scaled by budget / steps. */

@@ -7,13 +7,14 @@ import { aggregateReward, type JoinedDecision } from '../store/decision-store.ts
 import { featureImportance } from './explain.ts';
 import {
   epsilonGreedyProbabilities,
+  fnv1a,
   HashedLinearModel,
   prepareDecision,
   scorePrepared,
 } from './hashed-linear-model.ts';
 import { trainingWeight } from './learner.ts';
 import { type LearningArguments, parseLearningArguments, policySchema } from './learning-settings.ts';
-import type { ServiceConfig } from './service-config.ts';
+import { type ServiceConfig, servedEpsilon } from './service-config.ts';
 
 /** POST /evaluations: Personalizer's evaluation contract. */
 export const evaluationRequestSchema = z
@@ -147,6 +148,13 @@ function fixedPolicy(input: ReplayInput, probabilityOf: (count: number, index: n
 
 const Z95 = normalQuantile(0.975);
 
+/** Mean of n terms from their sum and sum of squares, with the half-width of its Gaussian 95% interval. */
+function gaussianMean(sum: number, squares: number, n: number): { mean: number; half: number } {
+  const mean = n > 0 ? sum / n : 0;
+  const variance = n > 1 ? Math.max(0, (squares - n * mean * mean) / (n - 1)) : 0;
+  return { mean, half: n > 0 ? Z95 * Math.sqrt(variance / n) : 0 };
+}
+
 function summarise(
   replay: Replay,
   from: number,
@@ -166,8 +174,7 @@ function summarise(
     if (replay.weights[i] > 0) nonZero++;
   }
   const count = to - from;
-  const mean = count > 0 ? numerator / count : 0;
-  const variance = count > 1 ? Math.max(0, (squares - count * mean * mean) / (count - 1)) : 0;
+  const { mean, half } = gaussianMean(numerator, squares, count);
   return {
     timeStamp,
     ipsEstimatorNumerator: numerator,
@@ -176,7 +183,7 @@ function summarise(
     aggregateTimeWindow: window,
     nonZeroProbability: count > 0 ? nonZero / count : 0,
     sumOfSquares: squares,
-    confidenceInterval: count > 0 ? Z95 * Math.sqrt(variance / count) : 0,
+    confidenceInterval: half,
     averageReward: mean,
   };
 }
@@ -224,9 +231,7 @@ function pairedGain(a: Replay, b: Replay): { gain: number; lower: number; upper:
     sum += d;
     squares += d * d;
   }
-  const mean = n > 0 ? sum / n : 0;
-  const variance = n > 1 ? Math.max(0, (squares - n * mean * mean) / (n - 1)) : 0;
-  const half = n > 0 ? Z95 * Math.sqrt(variance / n) : 0;
+  const { mean, half } = gaussianMean(sum, squares, n);
   return { gain: mean, lower: mean - half, upper: mean + half };
 }
 
@@ -252,7 +257,7 @@ export async function evaluateOffline(options: {
   trials?: number;
 }): Promise<EvaluationOutcome> {
   const { decisions, request, service } = options;
-  const epsilon = service.learningMode === 'Online' ? service.explorationPercentage : 0;
+  const epsilon = servedEpsilon(service);
   const rewards = Float64Array.from(decisions, (d) =>
     aggregateReward(d.joinedRewards, service.rewardAggregation, service.defaultReward),
   );
@@ -355,7 +360,5 @@ function tiers(names: string[]): string[][] {
 
 /** A seed for an evaluation's search from its id, so the same request on the same log searches alike. */
 export function seedOf(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (Math.imul(h, 31) + id.charCodeAt(i)) | 0;
-  return deriveSeed(h >>> 0, 0);
+  return deriveSeed(fnv1a(id), 0);
 }

@@ -18,7 +18,7 @@ import {
   scorePrepared,
 } from './hashed-linear-model.ts';
 import type { LearnerConfig, LearningArguments } from './learning-settings.ts';
-import { parseDuration, type ServiceConfig } from './service-config.ts';
+import { parseDuration, type ServiceConfig, servedEpsilon } from './service-config.ts';
 
 /** The advisory-lock key only one learner (across replicas) holds at a time. */
 export const LEARNER_LOCK = 727_276;
@@ -218,7 +218,7 @@ export class Learner {
     const q = new Float64Array(steps);
     const vCandidate = new Float64Array(steps);
     const vLive = new Float64Array(steps);
-    const epsilon = service.learningMode === 'Online' ? service.explorationPercentage : 0;
+    const epsilon = servedEpsilon(service);
     let t = 0;
     episodes.forEach((episode, e) => {
       starts[e] = t;

@@ -54,3 +54,13 @@ export const DEFAULT_SERVICE_CONFIG: ServiceConfig = {
   learningMode: 'Online',
   isAutoOptimizationEnabled: false,
 };
+
+/**
+ * The ε a policy is served with: the exploration percentage in Online mode; none in Apprentice and
+ * LoggingOnly, where the application's own choice is served. Off-policy judgements use it as well.
+ */
+export function servedEpsilon(
+  service: Pick<ServiceConfig, 'learningMode' | 'explorationPercentage'>,
+): number {
+  return service.learningMode === 'Online' ? service.explorationPercentage : 0;
+}
