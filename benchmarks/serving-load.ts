@@ -2,7 +2,8 @@
  * Load: autocannon on loopback against /rank (10 actions × 20 features, 20 context features, each request
  * logged durably), beside a bare Fastify route returning constant JSON, in the same run. Two loads: as
  * many requests as 10 connections can make (throughput), and a fixed 1,000 requests a second (latency).
- * The server runs on embedded PGlite (the default) and on PostgreSQL.
+ * The server runs on embedded PGlite (the default) and on PostgreSQL, each with every request written alone
+ * (--max-batch 1) and with group commit (the default).
  *
  *   node --experimental-wasm-relaxed-simd --import tsx benchmarks/serving-load.ts [--duration 10]
  */
@@ -60,9 +61,15 @@ rows.push(
 
 const dir = mkdtempSync(join(tmpdir(), 'nextbest-load-'));
 const schema = `nb_load_${process.pid}`;
+// Each store twice: every request written alone (--max-batch 1), and with group commit (the default).
 for (const [name, args] of [
-  ['NextBest /rank, PGlite', ['--data-dir', dir]],
-  ['NextBest /rank, PostgreSQL', ['--database-url', POSTGRES, '--schema', schema]],
+  ['NextBest /rank, PGlite, one write per request', ['--data-dir', dir, '--max-batch', '1']],
+  ['NextBest /rank, PGlite, group commit', ['--data-dir', dir]],
+  [
+    'NextBest /rank, PostgreSQL, one write per request',
+    ['--database-url', POSTGRES, '--schema', schema, '--max-batch', '1'],
+  ],
+  ['NextBest /rank, PostgreSQL, group commit', ['--database-url', POSTGRES, '--schema', schema]],
 ] as const) {
   const server = await startServing(
     ['src/cli/main.ts', 'serve', '--port', '18201', '--rate-limit', '10000000', '--no-learn', ...args],

@@ -3,7 +3,12 @@ import { evaluationRequestSchema } from './evaluations.ts';
 import { learnerConfigSchema, policySchema } from './learning-settings.ts';
 import { activityQuery, explainQuery, importanceQuery, listQuery, reportQuery } from './routes/insight.ts';
 import { applySchema, decisionSchema, endSchema } from './routes/native.ts';
-import { rankSchema, rewardSchema } from './routes/personalizer.ts';
+import {
+  multiSlotRankSchema,
+  multiSlotRewardSchema,
+  rankSchema,
+  rewardSchema,
+} from './routes/personalizer.ts';
 import { serviceConfigSchema } from './service-config.ts';
 
 interface Operation {
@@ -53,6 +58,28 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'Send a reward for an event (each call is stored; aggregated by rewardAggregation)',
     tag: 'Personalizer v1.0',
     body: rewardSchema,
+    ok: [204, 'committed'],
+    errors: [404],
+  },
+  'POST /personalizer/v1.0/multislot/rank': {
+    summary:
+      'Fill several slots (a page layout, a carousel) in order, each with a different action: every slot is its own logged decision in the context plus the slot, its baseline action first. Also under /personalizer/v1.1-preview.3/',
+    tag: 'Personalizer v1.0',
+    body: multiSlotRankSchema,
+    ok: [201, '{slots: [{id, rewardActionId}], eventId}'],
+    errors: [409],
+  },
+  'POST /personalizer/v1.0/multislot/events/{eventId}/reward': {
+    summary:
+      'Rewards per slot, all or none (each stored; slots without one get defaultReward when their window closes)',
+    tag: 'Personalizer v1.0',
+    body: multiSlotRewardSchema,
+    ok: [204, 'committed'],
+    errors: [404],
+  },
+  'POST /personalizer/v1.0/multislot/events/{eventId}/activate': {
+    summary: 'Mark every slot of a deferred multi-slot event as shown',
+    tag: 'Personalizer v1.0',
     ok: [204, 'committed'],
     errors: [404],
   },

@@ -29,6 +29,8 @@ export interface ServerOptions {
   learn?: boolean;
   /** Requests per minute one client address may make (default 60,000); 0 turns the limit off. */
   rateLimitPerMinute?: number;
+  /** Most decisions, rewards or activations written in one statement (group commit; default 256, 1: none). */
+  maxBatch?: number;
   /** Called after every background learner round. */
   onLearnerRound?: (result: RoundResult | Error) => void;
   logger?: boolean;
@@ -75,7 +77,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await migrate(options.sql);
-  const state = new ServiceState(options.sql);
+  const state = new ServiceState(options.sql, { maxBatch: options.maxBatch });
   await state.start({ pseudonymKey: options.pseudonymKey });
   const key = digest(options.apiKey);
 
@@ -83,6 +85,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1 << 20,
     routerOptions: { maxParamLength: 300 },
+    // Personalizer's preview versions (v1.1-preview.1 to .3, which added multi-slot) are the same surface:
+    // clients built for them reach the v1.0 routes by changing only the endpoint.
+    rewriteUrl: (request) =>
+      (request.url ?? '/').replace(/^\/personalizer\/v1\.1-preview\.[1-3]\//, '/personalizer/v1.0/'),
     // Errors the router raises before any handler (a bad URL, too long a parameter) keep the error shape.
     frameworkErrors: (error, _request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400;

@@ -24,6 +24,14 @@ export interface DecisionInput {
   eventId?: string | null;
 }
 
+export interface SlotInput {
+  id: string;
+  features: unknown[];
+  excluded: string[];
+  /** The action the application would show in this slot without NextBest (Apprentice serves it). */
+  baselineAction: string;
+}
+
 export interface Decision {
   eventId: string;
   ranking: Array<{ id: string; probability: number }>;
@@ -63,8 +71,11 @@ export class ServiceState {
   private pseudonymKey: Buffer = Buffer.alloc(0);
   private readonly listeners: Array<() => Promise<void>> = [];
 
-  constructor(readonly sql: Sql) {
-    this.store = new DecisionStore(sql);
+  constructor(
+    readonly sql: Sql,
+    options: { maxBatch?: number } = {},
+  ) {
+    this.store = new DecisionStore(sql, options);
     this.models = new ModelStore(sql);
     this.evaluations = new EvaluationStore(sql);
     this.learner = new Learner({
@@ -237,6 +248,84 @@ export class ServiceState {
   /** A user identifier as stored: HMAC-SHA256 under the service's pseudonym key. */
   pseudonym(userId: string): string {
     return createHmac('sha256', this.pseudonymKey).update(userId).digest('hex').slice(0, 40);
+  }
+
+  /**
+   * Fill slots in order, each from the actions the slots before it did not take (conditional contextual
+   * bandits, as Personalizer's multi-slot API): slot i is a decision of its own, in the context plus the
+   * slot's id and features, over the actions not excluded for it and not yet taken, its baseline action
+   * first (so Apprentice and LoggingOnly serve the baselines). Each slot's propensity is its own choice's.
+   */
+  decideSlots(input: {
+    context: unknown[];
+    actions: Array<{ id: string; features: unknown[] }>;
+    slots: SlotInput[];
+    eventId?: string | null;
+  }): {
+    eventId: string;
+    slots: Array<
+      Decision & { slotId: string; context: unknown[]; excluded: string[]; actions: DecisionInput['actions'] }
+    >;
+  } {
+    const ids = new Set(input.actions.map((a) => a.id));
+    const slotIds = new Set<string>();
+    const baselines = new Set<string>();
+    for (const [i, slot] of input.slots.entries()) {
+      if (slotIds.has(slot.id)) {
+        throw badRequest(`slots.${i}.id: slot '${slot.id}' appears twice`, 'E_DUPLICATE_SLOT');
+      }
+      slotIds.add(slot.id);
+      if (!ids.has(slot.baselineAction)) {
+        throw badRequest(
+          `slots.${i}.baselineAction: '${slot.baselineAction}' is not among the actions`,
+          'E_UNKNOWN_ACTION',
+        );
+      }
+      if (slot.excluded.includes(slot.baselineAction)) {
+        throw badRequest(
+          `slots.${i}.baselineAction: '${slot.baselineAction}' is excluded from its own slot`,
+          'E_BASELINE_EXCLUDED',
+        );
+      }
+      if (baselines.has(slot.baselineAction)) {
+        throw badRequest(
+          `slots.${i}.baselineAction: '${slot.baselineAction}' is another slot's baseline; each slot needs its own`,
+          'E_DUPLICATE_BASELINE',
+        );
+      }
+      baselines.add(slot.baselineAction);
+      const unknown = slot.excluded.find((id) => !ids.has(id));
+      if (unknown !== undefined) {
+        throw badRequest(
+          `slots.${i}.excludedActions: '${unknown}' is not among the actions`,
+          'E_UNKNOWN_ACTION',
+        );
+      }
+      // The slots before this one may take any i actions (exploration included), so it needs i + 1 of its
+      // own: then no slot ever runs out, whatever was chosen before it.
+      const open = input.actions.filter((a) => !slot.excluded.includes(a.id)).length;
+      if (open < i + 1) {
+        throw badRequest(
+          `slots.${i}: slot '${slot.id}' leaves ${open} action(s) open, but the ${i} slot(s) before it may take up to ${i} of them: it needs at least ${i + 1}. Exclude fewer actions, send more, or move the slot up`,
+          'E_SLOT_NO_ACTIONS',
+        );
+      }
+    }
+    const eventId = input.eventId ?? randomUUID().replaceAll('-', '');
+    const taken = new Set<string>();
+    const slots = input.slots.map((slot, i) => {
+      const excluded = [...new Set([...slot.excluded, ...taken])];
+      const baseline = input.actions.find((a) => a.id === slot.baselineAction);
+      const actions = [
+        ...(baseline ? [baseline] : []),
+        ...input.actions.filter((a) => a.id !== slot.baselineAction),
+      ];
+      const context = [...input.context, { _slot: { id: slot.id } }, ...slot.features];
+      const decision = this.decide({ context, actions, excluded, eventId: `${eventId}#${i}` });
+      taken.add(decision.chosenId);
+      return { ...decision, slotId: slot.id, context, excluded, actions };
+    });
+    return { eventId, slots };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { GroupCommit } from './group-commit.ts';
 import type { Sql } from './sql.ts';
 
 export interface RankedAction {
@@ -23,6 +24,11 @@ export interface DecisionRecord {
   /** Native session API only: the session this decision belongs to, and the pseudonymised user. */
   sessionId?: string;
   userKey?: string;
+  /**
+   * Multi-slot API only: the event this slot belongs to and the slot's id. Each slot is a decision of its
+   * own (event id `{eventId}#{slot index}`), ranked after the slots before it took their actions.
+   */
+  slot?: { eventId: string; id: string };
 }
 
 export interface RewardRow {
@@ -101,6 +107,8 @@ interface Row {
   session_id: string | null;
   step: number | null;
   user_key: string | null;
+  slot_of: string | null;
+  slot_id: string | null;
   rewards: Array<[number, string]> | null;
 }
 
@@ -122,6 +130,7 @@ function fromRow(r: Row): StoredDecision {
     activatedAt: date(r.activated_at),
     ...(r.session_id !== null ? { sessionId: r.session_id } : {}),
     ...(r.user_key !== null ? { userKey: r.user_key } : {}),
+    ...(r.slot_of !== null ? { slot: { eventId: r.slot_of, id: r.slot_id ?? '' } } : {}),
     step: r.step,
     rewards: (r.rewards ?? []).map(([value, at]) => ({ value, receivedAt: new Date(at) })),
   };
@@ -164,22 +173,147 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * One statement for many decisions. Per item: false when its eventId was taken before, or by an earlier
+ * item of the same batch (the first one wins, as if they had come one at a time), or by a multi-slot event.
+ */
+async function insertDecisions(sql: Sql, items: DecisionRecord[]): Promise<boolean[]> {
+  const column = (f: (d: DecisionRecord) => unknown) => items.map(f);
+  const rows = await sql.query<{ event_id: string }>(
+    `insert into decisions (event_id, context, actions, excluded, ranking, reward_action_id, propensity,
+       model_version, deferred, activated_at, slot_of, slot_id)
+     select u.e, u.c::jsonb, u.a::jsonb, u.x::jsonb, u.r::jsonb, u.ra, u.p, u.mv, u.df,
+       case when u.df then null else now() end, u.so, u.si
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+       $8::int[], $9::boolean[], $10::text[], $11::text[]) with ordinality
+       as u(e, c, a, x, r, ra, p, mv, df, so, si, i)
+     where u.so is not null or not exists (select 1 from decisions s where s.slot_of = u.e)
+     order by u.i
+     on conflict (event_id) do nothing returning event_id`,
+    [
+      column((d) => d.eventId),
+      column((d) => JSON.stringify(d.context)),
+      column((d) => JSON.stringify(d.actions)),
+      column((d) => JSON.stringify(d.excluded)),
+      column((d) => JSON.stringify(d.ranking)),
+      column((d) => d.rewardActionId),
+      column((d) => d.propensity),
+      column((d) => d.modelVersion),
+      column((d) => d.deferred),
+      column((d) => d.slot?.eventId ?? null),
+      column((d) => d.slot?.id ?? null),
+    ],
+  );
+  const inserted = new Set(rows.map((r) => r.event_id));
+  return items.map((d) => inserted.delete(d.eventId));
+}
+
+/**
  * The decision log: every ranked event, its activation, its rewards (one row per acknowledged reward),
  * and the sessions that link decisions into episodes. A resolved promise means committed.
  */
 export class DecisionStore {
-  constructor(readonly sql: Sql) {}
+  /** Concurrent inserts, rewards and activations, each written in one statement per batch. */
+  readonly groups: {
+    insert: GroupCommit<DecisionRecord, boolean>;
+    reward: GroupCommit<{ eventId: string; value: number }, boolean>;
+    activate: GroupCommit<string, boolean>;
+  };
 
-  /** false when the eventId is already taken. */
-  async insert(d: DecisionRecord): Promise<boolean> {
-    const rows = await this.sql.query(
-      `insert into decisions (event_id, context, actions, excluded, ranking, reward_action_id, propensity,
-         model_version, deferred, activated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, case when $9 then null else now() end)
-       on conflict (event_id) do nothing returning event_id`,
-      this.params(d),
+  constructor(
+    readonly sql: Sql,
+    options: { maxBatch?: number } = {},
+  ) {
+    const max = options.maxBatch ?? 256;
+    this.groups = {
+      insert: new GroupCommit((items) => this.insertMany(items), max),
+      reward: new GroupCommit((items) => this.rewardMany(items), max),
+      activate: new GroupCommit((items) => this.activateMany(items), max),
+    };
+  }
+
+  /** false when the eventId is already taken. Resolves once committed (group commit). */
+  insert(d: DecisionRecord): Promise<boolean> {
+    return this.groups.insert.add(d);
+  }
+
+  /**
+   * One statement for many decisions. Per item: false when its eventId was taken before, or by an earlier
+   * item of the same batch (the first one wins, as if they had come one at a time).
+   */
+  private insertMany(items: DecisionRecord[]): Promise<boolean[]> {
+    return insertDecisions(this.sql, items);
+  }
+
+  /**
+   * A multi-slot event: one decision per slot, all or none. false when the eventId is taken (by a
+   * multi-slot or a single event).
+   */
+  async insertSlots(
+    eventId: string,
+    slots: Array<DecisionRecord & { slot: { id: string } }>,
+  ): Promise<boolean> {
+    try {
+      return await this.sql.transaction(async (tx) => {
+        const taken = await tx.query('select 1 from decisions where event_id = $1 or slot_of = $1 limit 1', [
+          eventId,
+        ]);
+        if (taken.length > 0) return false;
+        const inserted = await insertDecisions(
+          tx,
+          slots.map((s) => ({ ...s, slot: { eventId, id: s.slot.id } })),
+        );
+        // A slot row's id is taken only if another request made the same event at the same moment.
+        if (inserted.includes(false)) throw Object.assign(new Error('slot taken'), { code: '23505' });
+        return true;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The slot ids of a multi-slot event, in slot order (empty when there is no such event). */
+  async slotsOf(eventId: string): Promise<string[]> {
+    const rows = await this.sql.query<{ slot_id: string }>(
+      'select slot_id from decisions where slot_of = $1 order by event_id',
+      [eventId],
     );
-    return rows.length === 1;
+    return rows.map((r) => r.slot_id);
+  }
+
+  /**
+   * Rewards for some slots of a multi-slot event, all or none: 'not-found' for an unknown event, the first
+   * unknown slot id as { unknownSlot }, else every reward is stored (a row each, in the order given).
+   */
+  async rewardSlots(
+    eventId: string,
+    rewards: Array<{ slotId: string; value: number }>,
+  ): Promise<'stored' | 'not-found' | { unknownSlot: string }> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ event_id: string; slot_id: string }>(
+        'select event_id, slot_id from decisions where slot_of = $1',
+        [eventId],
+      );
+      if (rows.length === 0) return 'not-found';
+      const bySlot = new Map(rows.map((r) => [r.slot_id, r.event_id]));
+      const unknown = rewards.find((r) => !bySlot.has(r.slotId));
+      if (unknown) return { unknownSlot: unknown.slotId };
+      await tx.query(
+        `insert into rewards (event_id, value)
+         select e, v from unnest($1::text[], $2::float8[]) with ordinality as u(e, v, i) order by i`,
+        [rewards.map((r) => bySlot.get(r.slotId)), rewards.map((r) => r.value)],
+      );
+      return 'stored';
+    });
+  }
+
+  /** Mark every slot of a multi-slot event as shown. false for an unknown event. */
+  async activateSlots(eventId: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      'update decisions set activated_at = coalesce(activated_at, now()) where slot_of = $1 returning 1',
+      [eventId],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -224,23 +358,41 @@ export class DecisionStore {
     ];
   }
 
-  /** Append a reward. false for an unknown eventId. Every call is a row: nothing acknowledged is lost. */
-  async reward(eventId: string, value: number): Promise<boolean> {
-    const rows = await this.sql.query(
-      `insert into rewards (event_id, value) select $1, $2
-       where exists (select 1 from decisions where event_id = $1) returning id`,
-      [eventId, value],
-    );
-    return rows.length === 1;
+  /**
+   * Append a reward. false for an unknown eventId. Every call is a row, committed before the promise
+   * resolves (group commit): nothing acknowledged is lost.
+   */
+  reward(eventId: string, value: number): Promise<boolean> {
+    return this.groups.reward.add({ eventId, value });
   }
 
-  /** Mark a deferred event as shown. false for an unknown eventId. */
-  async activate(eventId: string): Promise<boolean> {
-    const rows = await this.sql.query(
-      'update decisions set activated_at = coalesce(activated_at, now()) where event_id = $1 returning event_id',
-      [eventId],
+  /** One statement for many rewards, stored in arrival order (what 'earliest' aggregation reads). */
+  private async rewardMany(items: Array<{ eventId: string; value: number }>): Promise<boolean[]> {
+    const rows = await this.sql.query<{ i: string | number }>(
+      `with u as (
+         select * from unnest($1::text[], $2::float8[]) with ordinality as u(e, v, i)
+         where exists (select 1 from decisions d where d.event_id = u.e)),
+       stored as (insert into rewards (event_id, value) select e, v from u order by i returning 1)
+       select i from u`,
+      [items.map((r) => r.eventId), items.map((r) => r.value)],
     );
-    return rows.length === 1;
+    const found = new Set(rows.map((r) => Number(r.i) - 1));
+    return items.map((_, i) => found.has(i));
+  }
+
+  /** Mark a deferred event as shown. false for an unknown eventId. Resolves once committed. */
+  activate(eventId: string): Promise<boolean> {
+    return this.groups.activate.add(eventId);
+  }
+
+  private async activateMany(eventIds: string[]): Promise<boolean[]> {
+    const rows = await this.sql.query<{ event_id: string }>(
+      `update decisions set activated_at = coalesce(activated_at, now())
+       where event_id = any($1::text[]) returning event_id`,
+      [eventIds],
+    );
+    const found = new Set(rows.map((r) => r.event_id));
+    return eventIds.map((id) => found.has(id));
   }
 
   /**

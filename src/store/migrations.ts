@@ -91,6 +91,14 @@ create table evaluations (
   result jsonb
 )`,
   },
+  {
+    version: 4,
+    name: 'multi-slot events',
+    sql: `
+alter table decisions add column slot_of text;
+alter table decisions add column slot_id text;
+create unique index decisions_slot on decisions (slot_of, slot_id) where slot_of is not null`,
+  },
 ];
 
 /**

@@ -32,6 +32,31 @@ export const rankSchema = z.object({
 
 export const rewardSchema = z.object({ value: z.number().finite().min(-1e6).max(1e6) });
 
+export const multiSlotRankSchema = z.object({
+  contextFeatures: featureObjects.nullish(),
+  actions: actionsSchema,
+  slots: z
+    .array(
+      z.object({
+        id: z.string().min(1).max(256),
+        features: featureObjects.nullish(),
+        excludedActions: z.array(z.string()).max(50).nullish(),
+        baselineAction: z.string().min(1).max(256),
+      }),
+    )
+    .min(1, 'at least one slot is needed')
+    .max(50, 'at most 50 slots per request'),
+  eventId: eventIdSchema.nullish(),
+  deferActivation: z.boolean().nullish(),
+});
+
+export const multiSlotRewardSchema = z.object({
+  reward: z
+    .array(z.object({ slotId: z.string().min(1).max(256), value: rewardSchema.shape.value }))
+    .min(1, 'at least one slot reward is needed')
+    .max(50),
+});
+
 /**
  * POST {prefix}/:eventId/reward and /activate, the same on both surfaces: 204 once committed, a coded 404
  * naming the `noun` for an unknown id.
@@ -40,13 +65,86 @@ export function eventRoutes(api: FastifyInstance, store: DecisionStore, prefix: 
   api.post<{ Params: { eventId: string } }>(`${prefix}/:eventId/reward`, async (request, reply) => {
     const { value } = parseBody(rewardSchema, request.body);
     if (!(await store.reward(request.params.eventId, value))) {
-      throw notFound(`no ${noun} '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+      throw await unknownEvent(store, request.params.eventId, noun);
     }
     return reply.code(204).send();
   });
   api.post<{ Params: { eventId: string } }>(`${prefix}/:eventId/activate`, async (request, reply) => {
     if (!(await store.activate(request.params.eventId))) {
-      throw notFound(`no ${noun} '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+      throw await unknownEvent(store, request.params.eventId, noun);
+    }
+    return reply.code(204).send();
+  });
+}
+
+/** The error for an event id the single-event routes do not know: a coded 404, or a pointer to multi-slot. */
+async function unknownEvent(store: DecisionStore, eventId: string, noun: string) {
+  if ((await store.slotsOf(eventId)).length > 0) {
+    return badRequest(
+      `'${eventId}' is a multi-slot event: send its rewards and activation to /multislot/events/${eventId}/...`,
+      'E_MULTISLOT_EVENT',
+    );
+  }
+  return notFound(`no ${noun} '${eventId}'`, 'E_EVENT_NOT_FOUND');
+}
+
+/**
+ * Personalizer's multi-slot API: rank fills every slot (each its own logged decision), reward takes a
+ * value per slot (slots without one get the default reward when their window closes), activate shows them.
+ */
+function multiSlotRoutes(api: FastifyInstance, state: ServiceState): void {
+  const { store } = state;
+  api.post('/multislot/rank', async (request, reply) => {
+    const body = parseBody(multiSlotRankSchema, request.body);
+    const decided = state.decideSlots({
+      context: body.contextFeatures ?? [],
+      actions: body.actions.map((a) => ({ id: a.id, features: a.features ?? [] })),
+      slots: body.slots.map((s) => ({
+        id: s.id,
+        features: s.features ?? [],
+        excluded: s.excludedActions ?? [],
+        baselineAction: s.baselineAction,
+      })),
+      eventId: body.eventId,
+    });
+    const inserted = await store.insertSlots(
+      decided.eventId,
+      decided.slots.map((d) => ({
+        eventId: d.eventId,
+        context: d.context,
+        actions: d.actions,
+        excluded: d.excluded,
+        ranking: d.ranking,
+        rewardActionId: d.chosenId,
+        propensity: d.propensity,
+        modelVersion: d.modelVersion,
+        deferred: body.deferActivation === true,
+        slot: { eventId: decided.eventId, id: d.slotId },
+      })),
+    );
+    if (!inserted) throw conflict(`eventId '${decided.eventId}' was already used`, 'E_EVENT_EXISTS');
+    return reply.code(201).send({
+      slots: decided.slots.map((d) => ({ id: d.slotId, rewardActionId: d.chosenId })),
+      eventId: decided.eventId,
+    });
+  });
+  api.post<{ Params: { eventId: string } }>('/multislot/events/:eventId/reward', async (request, reply) => {
+    const { reward } = parseBody(multiSlotRewardSchema, request.body);
+    const outcome = await store.rewardSlots(request.params.eventId, reward);
+    if (outcome === 'not-found') {
+      throw notFound(`no multi-slot event '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
+    }
+    if (outcome !== 'stored') {
+      throw badRequest(
+        `reward: event '${request.params.eventId}' has no slot '${outcome.unknownSlot}' (nothing was stored)`,
+        'E_UNKNOWN_SLOT',
+      );
+    }
+    return reply.code(204).send();
+  });
+  api.post<{ Params: { eventId: string } }>('/multislot/events/:eventId/activate', async (request, reply) => {
+    if (!(await store.activateSlots(request.params.eventId))) {
+      throw notFound(`no multi-slot event '${request.params.eventId}'`, 'E_EVENT_NOT_FOUND');
     }
     return reply.code(204).send();
   });
@@ -84,6 +182,7 @@ export async function personalizerRoutes(api: FastifyInstance, state: ServiceSta
   });
 
   eventRoutes(api, store, '/events', 'event');
+  multiSlotRoutes(api, state);
 
   api.get('/configurations/service', async () => state.service);
   api.put('/configurations/service', async (request) =>
