@@ -29,6 +29,11 @@ export interface ServerOptions {
   learn?: boolean;
   /** Requests per minute one client address may make (default 60,000); 0 turns the limit off. */
   rateLimitPerMinute?: number;
+  /**
+   * Where learner rounds and offline evaluations run: 'worker' (default), a worker thread, so requests
+   * never wait for them; 'main', the serving thread.
+   */
+  compute?: 'worker' | 'main';
   /** Most decisions, rewards or activations written in one statement (group commit; default 256, 1: none). */
   maxBatch?: number;
   /** Called after every background learner round. */
@@ -77,7 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await migrate(options.sql);
-  const state = new ServiceState(options.sql, { maxBatch: options.maxBatch });
+  const state = new ServiceState(options.sql, { maxBatch: options.maxBatch, compute: options.compute });
   await state.start({ pseudonymKey: options.pseudonymKey });
   const key = digest(options.apiKey);
 

@@ -3,8 +3,9 @@ import { DecisionStore, SETTINGS_CHANNEL } from '../store/decision-store.ts';
 import { EvaluationStore, type StoredEvaluation } from '../store/evaluation-store.ts';
 import { MODEL_CHANNEL, ModelStore } from '../store/model-store.ts';
 import type { Sql } from '../store/sql.ts';
+import { type Compute, inThreadCompute, WorkerCompute } from './compute.ts';
 import { badRequest } from './errors.ts';
-import { type EvaluationRequest, evaluateOffline, seedOf } from './evaluations.ts';
+import { type EvaluationRequest, seedOf } from './evaluations.ts';
 import { epsilonGreedyRanking, HashedLinearModel, scoreActions } from './hashed-linear-model.ts';
 import { Learner } from './learner.ts';
 import {
@@ -71,11 +72,19 @@ export class ServiceState {
   private pseudonymKey: Buffer = Buffer.alloc(0);
   private readonly listeners: Array<() => Promise<void>> = [];
 
+  /** Where learner rounds and offline evaluations run. */
+  readonly compute: Compute;
+
   constructor(
     readonly sql: Sql,
-    options: { maxBatch?: number } = {},
+    options: {
+      maxBatch?: number;
+      /** 'worker' (default): a worker thread; 'main': the serving thread (yields now and then). */
+      compute?: 'worker' | 'main';
+    } = {},
   ) {
     this.store = new DecisionStore(sql, options);
+    this.compute = options.compute === 'main' ? inThreadCompute() : new WorkerCompute();
     this.models = new ModelStore(sql);
     this.evaluations = new EvaluationStore(sql);
     this.learner = new Learner({
@@ -89,6 +98,7 @@ export class ServiceState {
       switchToOnline: async () => {
         await this.setService({ ...this.service, learningMode: 'Online' });
       },
+      compute: this.compute,
     });
   }
 
@@ -127,6 +137,7 @@ export class ServiceState {
   async stop(): Promise<void> {
     for (const stop of this.listeners) await stop();
     await Promise.allSettled([...this.running]);
+    await this.compute.close();
   }
 
   /**
@@ -168,12 +179,12 @@ export class ServiceState {
           });
           return;
         }
-        const outcome = await evaluateOffline({
+        const outcome = await this.compute.evaluate({
           decisions,
           request,
           service: this.service,
           online: this.policy,
-          live: this.live.model,
+          live: this.live.model.toBytes(),
           seed: seedOf(id),
         });
         await this.evaluations.finish(id, 'completed', outcome);

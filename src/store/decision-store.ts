@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GroupCommit } from './group-commit.ts';
 import type { Sql } from './sql.ts';
 
@@ -164,6 +165,9 @@ export function aggregateReward(
   if (values.length === 0) return defaultReward;
   return aggregation === 'earliest' ? values[0] : values.reduce((a, b) => a + b, 0);
 }
+
+/** Rows one query of a long read returns (the learner's batch, an evaluation's range). */
+const READ_PAGE = 500;
 
 /** The channel a settings change is announced on. */
 export const SETTINGS_CHANNEL = 'nextbest_settings';
@@ -446,6 +450,30 @@ export class DecisionStore {
     sessionTimeoutMs: number;
     limit: number;
   }): Promise<ReadyBatch> {
+    // In pages: an embedded database runs each query on the serving thread, so one query over the whole
+    // batch would hold every request for its duration.
+    const decisions: JoinedDecision[] = [];
+    let settledThrough = options.after;
+    let scanned = 0;
+    while (scanned < options.limit) {
+      const limit = Math.min(READ_PAGE, options.limit - scanned);
+      const page = await this.readyPage({ ...options, after: settledThrough, limit });
+      decisions.push(...page.decisions);
+      settledThrough = page.settledThrough;
+      scanned += page.scanned;
+      if (page.held || page.scanned < limit) break;
+      // An embedded database answers without a turn of the event loop: give requests one between pages.
+      await nextTurn();
+    }
+    return { decisions, settledThrough };
+  }
+
+  private async readyPage(options: {
+    after: number;
+    rewardWaitMs: number;
+    sessionTimeoutMs: number;
+    limit: number;
+  }): Promise<ReadyBatch & { scanned: number; held: boolean }> {
     const wait = options.rewardWaitMs / 1000;
     const rows = await this.sql.query<
       Row & {
@@ -465,9 +493,13 @@ export class DecisionStore {
     );
     const decisions: JoinedDecision[] = [];
     let settledThrough = options.after;
+    let held = false;
     for (const row of rows) {
       const d = fromRow(row);
-      if (d.sessionId !== undefined && !row.has_next && row.ended_at === null && !row.idle) break;
+      if (d.sessionId !== undefined && !row.has_next && row.ended_at === null && !row.idle) {
+        held = true;
+        break;
+      }
       settledThrough = d.seq;
       if (d.activatedAt === null) continue;
       decisions.push({
@@ -497,7 +529,7 @@ export class DecisionStore {
         if (!n) d.terminal = true;
       }
     }
-    return { decisions, settledThrough };
+    return { decisions, settledThrough, scanned: rows.length, held };
   }
 
   /**
@@ -511,18 +543,28 @@ export class DecisionStore {
     limit: number;
   }): Promise<JoinedDecision[]> {
     const wait = options.rewardWaitMs / 1000;
-    const rows = await this.sql.query<Row>(
-      `select d.*, ${rewardsOf('r.received_at <= d.created_at + make_interval(secs => $3)')}
-       from decisions d
-       where d.created_at >= $1 and d.created_at <= $2 and d.activated_at is not null
-         and d.created_at <= now() - make_interval(secs => $3)
-       order by d.seq limit $4`,
-      [options.from, options.to, wait, options.limit],
-    );
-    return rows.map((row) => {
-      const d = fromRow(row);
-      return { ...d, joinedRewards: d.rewards.map((r) => r.value), next: null, terminal: true };
-    });
+    const out: JoinedDecision[] = [];
+    let after = 0;
+    // In pages, as ready() reads.
+    while (out.length < options.limit) {
+      const limit = Math.min(READ_PAGE, options.limit - out.length);
+      const rows = await this.sql.query<Row>(
+        `select d.*, ${rewardsOf('r.received_at <= d.created_at + make_interval(secs => $3)')}
+         from decisions d
+         where d.created_at >= $1 and d.created_at <= $2 and d.activated_at is not null
+           and d.created_at <= now() - make_interval(secs => $3) and d.seq > $5
+         order by d.seq limit $4`,
+        [options.from, options.to, wait, limit, after],
+      );
+      for (const row of rows) {
+        const d = fromRow(row);
+        out.push({ ...d, joinedRewards: d.rewards.map((r) => r.value), next: null, terminal: true });
+      }
+      if (rows.length < limit) break;
+      after = out[out.length - 1].seq;
+      await nextTurn();
+    }
+    return out;
   }
 
   async count(): Promise<{

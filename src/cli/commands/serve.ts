@@ -6,8 +6,8 @@ import { openPglite, openPostgres, type Sql } from '../../store/sql.ts';
 import { intFlag, parseFlags } from '../args.ts';
 
 export const serveHelp = `nextbest serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.nextbest] [--database-url postgres://...]
-              [--schema nextbest] [--rate-limit 60000] [--max-batch 256] [--no-learn] [--reports-dir ./reports]
-              [--no-dashboard]
+              [--schema nextbest] [--rate-limit 60000] [--max-batch 256] [--no-learn] [--compute worker|main]
+              [--reports-dir ./reports] [--no-dashboard]
 
 The decision service: Azure Personalizer v1.0 (rank, events, configurations, model, logs) under
 /personalizer/v1.0/, the native session API, models and learner under /v1/, and /health.
@@ -20,6 +20,8 @@ DATABASE_URL is set (in --schema, default public); several replicas may share on
 modelExportFrequency (--no-learn: this replica only serves). --rate-limit: requests a minute per client
 address (0: no limit). --max-batch: most decisions, rewards or activations written in one statement
 (group commit: requests that arrive while a write is in flight share the next; 1 writes each alone).
+--compute: where learner rounds and offline evaluations run: a worker thread (default), or main, the
+thread that serves requests.
 The API reference (OpenAPI 3.1) is at /docs, the document at /docs/json.
 The dashboard is at / (sign in with the same key): traffic, reward and exploration over time, model
 versions with promote and rollback, the decision explorer, the HTML reports in --reports-dir, settings.
@@ -64,6 +66,7 @@ export async function runServe(argv: string[]): Promise<number> {
     host: { type: 'string' },
     'rate-limit': { type: 'string' },
     'max-batch': { type: 'string' },
+    compute: { type: 'string' },
     'no-learn': { type: 'boolean', default: false },
     'reports-dir': { type: 'string' },
     'no-dashboard': { type: 'boolean', default: false },
@@ -83,6 +86,12 @@ export async function runServe(argv: string[]): Promise<number> {
     );
   }
   const port = intFlag('port', f.port, 8080, 0);
+  const compute = f.compute ?? 'worker';
+  if (compute !== 'worker' && compute !== 'main') {
+    throw new EngineError('E_USAGE', `--compute must be worker or main, got '${compute}'`, {
+      path: '--compute',
+    });
+  }
   const sql = await openStore(f);
   const app = await buildServer({
     sql,
@@ -90,6 +99,7 @@ export async function runServe(argv: string[]): Promise<number> {
     pseudonymKey: process.env.NEXTBEST_PSEUDONYM_KEY,
     rateLimitPerMinute: intFlag('rate-limit', f['rate-limit'], 60_000, 0),
     maxBatch: intFlag('max-batch', f['max-batch'], 256, 1),
+    compute,
     learn: !f['no-learn'],
     dashboard: !f['no-dashboard'],
     reportsDir: f['reports-dir'] ?? 'reports',

@@ -1,0 +1,6 @@
+// Entry of the compute worker thread: Node 20 does not apply the parent's TypeScript loader to a worker's
+// entry file, so this JavaScript file registers tsx in the worker before loading the TypeScript runner.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./compute-worker.ts');
