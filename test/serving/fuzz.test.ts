@@ -28,10 +28,9 @@ function junk(rng: Rng, depth = 0): unknown {
       return Array.from({ length: rng.int(60) }, () => junk(rng, depth + 1));
     case 8:
       return {
-        [['actions', 'contextFeatures', 'eventId', 'value', 'sessionId', 'candidates'][rng.int(6)]]: junk(
-          rng,
-          depth + 1,
-        ),
+        [['actions', 'contextFeatures', 'eventId', 'value', 'sessionId', 'candidates', 'slots', 'reward'][
+          rng.int(8)
+        ]]: junk(rng, depth + 1),
       };
     default:
       return Array.from({ length: rng.int(4) }, () => ({ a: junk(rng, depth + 1) }));
@@ -69,6 +68,9 @@ test('fuzz: 1,500 malformed requests get coded 4xx answers, the server stays up,
     ['POST', (id) => `/v1/sessions/${id}/end`],
     ['PUT', () => '/v1/configurations/learner'],
     ['PUT', () => '/personalizer/v1.0/model'],
+    ['POST', () => '/personalizer/v1.0/multislot/rank'],
+    ['POST', (id) => `/personalizer/v1.0/multislot/events/${id}/reward`],
+    ['POST', (id) => `/personalizer/v1.0/multislot/events/${id}/activate`],
   ];
   const known: string[] = [];
   for (let i = 0; i < 1_500; i++) {
@@ -133,6 +135,29 @@ test('fuzz: 1,500 malformed requests get coded 4xx answers, the server stays up,
         payload: { value: 1 },
       });
       assert.equal(rewarded.statusCode, 204);
+      acceptedRewards++;
+      const slotted = await app.inject({
+        method: 'POST',
+        url: '/personalizer/v1.0/multislot/rank',
+        headers,
+        payload: {
+          ...good,
+          slots: [
+            { id: 'top', baselineAction: 'a' },
+            { id: 'side', baselineAction: 'b' },
+          ],
+        },
+      });
+      assert.equal(slotted.statusCode, 201);
+      acceptedRanks += 2;
+      known.push(slotted.json().eventId);
+      const slotReward = await app.inject({
+        method: 'POST',
+        url: `/personalizer/v1.0/multislot/events/${slotted.json().eventId}/reward`,
+        headers,
+        payload: { reward: [{ slotId: 'side', value: 1 }] },
+      });
+      assert.equal(slotReward.statusCode, 204);
       acceptedRewards++;
     }
   }
