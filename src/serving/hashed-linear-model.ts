@@ -181,6 +181,27 @@ export class HashedLinearModel {
     }
   }
 
+  /**
+   * predict(featurize(context, action)) without building the feature vector: the same terms, the same
+   * order, values rounded to float32 as the vector stores them, so the result is identical. The request
+   * path scores every candidate this way (the vector's allocations were a sixth of a /rank's CPU).
+   */
+  score(context: HashedContext, action: Map<string, number>): number {
+    const w = this.weights;
+    const mask = this.mask;
+    let s = w[BIAS_HASH & mask];
+    for (let j = 0; j < context.length; j++) s += w[context[j][0] & mask] * Math.fround(context[j][1]);
+    for (const [k, v] of action) {
+      const h = actionHash(k);
+      s += w[h & mask] * Math.fround(v);
+      for (let j = 0; j < context.length; j++) {
+        const [c, x] = context[j];
+        s += w[pairHash(c, h) & mask] * Math.fround(v * x);
+      }
+    }
+    return s;
+  }
+
   predict(x: SparseFeatures): number {
     let s = 0;
     for (let i = 0; i < x.indices.length; i++) s += this.weights[x.indices[i]] * x.values[i];
@@ -335,7 +356,7 @@ export function prepareDecision(
 
 /** The model's score of each eligible action of a prepared decision. */
 export function scorePrepared(model: HashedLinearModel, d: PreparedDecision): number[] {
-  return d.actions.map((a) => model.predict(model.featurize(d.context, a)));
+  return d.actions.map((a) => model.score(d.context, a));
 }
 
 /** A decision's eligible actions (not excluded) and the model's score for each. */

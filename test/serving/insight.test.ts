@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { explainDecision, featureGroup, featureImportance } from '../../src/serving/explain.ts';
-import { flattenFeatures, HashedLinearModel } from '../../src/serving/hashed-linear-model.ts';
+import { flattenFeatures, HashedLinearModel, hashContext } from '../../src/serving/hashed-linear-model.ts';
 import { bucketWidth } from '../../src/serving/routes/insight.ts';
 import { buildServer } from '../../src/serving/server.ts';
 import { DEFAULT_SERVICE_CONFIG } from '../../src/serving/service-config.ts';
@@ -65,6 +65,22 @@ describe('explanations of a linear model', () => {
     const sum = terms.reduce((s, t) => s + t.contribution, 0);
     assert.ok(Math.abs(sum - model.predict(model.featurize(context, action))) < 1e-5);
     assert.ok(terms.some((t) => t.kind === 'pair' && t.name === 'device=mobile × category=shoes'));
+  });
+
+  test('score() is exactly predict(featurize()), without the vector', () => {
+    const model = randomModel(3);
+    for (const [c, a] of [
+      [[{ device: 'mobile', tier: 0.1, browsed: [0.3, 1 / 3, 7] }], [{ category: 'shoes', price: 0.4 }]],
+      [[], [{ price: 1e-9 }]],
+      [[{ x: -2.5 }], []],
+    ]) {
+      const context = flattenFeatures(c);
+      const action = flattenFeatures(a);
+      assert.equal(
+        model.score(hashContext(context), action),
+        model.predict(model.featurize(context, action)),
+      );
+    }
   });
 
   test('the choice is split into what separates the chosen action from the runner-up', () => {
