@@ -210,3 +210,50 @@ describe('sequence recommenders on sessions with structure', () => {
     });
   }
 });
+
+describe('a saved sequence model reads another log through that log’s event types', () => {
+  const log = (types: string[]) => {
+    const builder = new EventLogBuilder();
+    for (let s = 0; s < 60; s++) {
+      for (let k = 0; k < 4; k++) {
+        builder.add({
+          user: `u${s}`,
+          item: `i${(s + k) % 8}`,
+          type: types[k % types.length],
+          timestampMs: t0 + s * 3_600_000 + k * 60_000,
+        });
+      }
+    }
+    return prepare(builder);
+  };
+  it('same types in another order are read by name; a missing history type is E_MODEL_MISMATCH', () => {
+    // Types beyond the canonical ones are numbered in order of first appearance, so logs differ.
+    const trainedOn = log(['view', 'wishlist', 'share']);
+    const model = new SequenceRecommender({
+      encoder: 'gru',
+      mode: 'supervised',
+      epochs: 1,
+      length: 3,
+      historyTypes: ['view', 'wishlist'],
+      agent: { batchSize: 32, network: { embedding: 8, hidden: 8 }, kernels: 'reference' },
+    });
+    model.fit(trainedOn);
+    const saved = JSON.parse(JSON.stringify(model.toJSON(trainedOn.log.itemIds)));
+    model.dispose();
+    const reordered = log(['share', 'view', 'wishlist']);
+    assert.notDeepEqual(reordered.log.typeNames, trainedOn.log.typeNames);
+    const restored = SequenceRecommender.fromJSON(saved, reordered.log.itemIds, reordered.log.typeNames);
+    assert.deepEqual(
+      (restored as unknown as { typeNames: string[] }).typeNames,
+      reordered.log.typeNames,
+      "the log's type indices are read through the log's own names",
+    );
+    restored.dispose();
+    const other = log(['view', 'share']);
+    assert.throws(
+      () => SequenceRecommender.fromJSON(saved, other.log.itemIds, other.log.typeNames),
+      (e: unknown) =>
+        e instanceof EngineError && e.code === 'E_MODEL_MISMATCH' && /historyTypes.*'wishlist'/.test(e.message),
+    );
+  });
+});

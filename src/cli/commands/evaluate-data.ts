@@ -71,7 +71,11 @@ export function runEvaluateData(argv: string[]): number {
   const seed = intFlag('seed', f.seed, 0);
   // Models from files first: a bad file fails before any training starts.
   const loaded = (f.load ?? []).map((path) => {
-    const model = SequenceRecommender.fromJSON(readJson(path, 'model file'), prepared.log.itemIds);
+    const model = SequenceRecommender.fromJSON(
+      readJson(path, 'model file'),
+      prepared.log.itemIds,
+      prepared.log.typeNames,
+    );
     return { label: `${model.name} (${path})`, model };
   });
   const bar = progressBar('evaluating', names.length + loaded.length, f.json);

@@ -214,8 +214,16 @@ export class SequenceRecommender implements NextItemModel {
     };
   }
 
-  /** Restore a model written by toJSON; `itemIds` are the log's, which must be the model's. */
-  static fromJSON(document: unknown, itemIds?: readonly string[]): SequenceRecommender {
+  /**
+   * Restore a model written by toJSON. `itemIds` are the log's, which must be the model's. `typeNames`
+   * are the log's event types: the log's type indices are read through them (a log may list its types in
+   * another order than the training log did), and every type the model's options name must be among them.
+   */
+  static fromJSON(
+    document: unknown,
+    itemIds?: readonly string[],
+    typeNames?: readonly string[],
+  ): SequenceRecommender {
     const parsed = sequenceModelDocumentSchema.safeParse(document);
     if (!parsed.success) {
       throw new EngineError('E_MODEL_INVALID', 'not a NextBest sequence model file', {
@@ -236,7 +244,19 @@ export class SequenceRecommender implements NextItemModel {
     const model = new SequenceRecommender(doc.options as SequenceRecommenderOptions);
     model.agent = loadAgent(doc.agent as never) as SqnAgent;
     model.state = new Int32Array(model.options.length);
-    model.typeNames = doc.typeNames ?? [];
+    model.typeNames = typeNames ? [...typeNames] : (doc.typeNames ?? []);
+    if (typeNames) {
+      for (const list of ['historyTypes', 'actionTypes', 'impressionTypes'] as const) {
+        const missing = (model.options[list] ?? []).filter((name) => !typeNames.includes(name));
+        if (missing.length > 0) {
+          throw new EngineError(
+            'E_MODEL_MISMATCH',
+            `the model's ${list} name event type(s) ${missing.map((m) => `'${m}'`).join(', ')} that this log does not have (its types: ${typeNames.join(', ')})`,
+            { hint: 'evaluate a model on an event log with the event types it was trained on', path: list },
+          );
+        }
+      }
+    }
     model.history = doc.history as EpochReport[]; // written by toJSON (NaN became null)
     return model;
   }
