@@ -253,7 +253,9 @@ describe('a saved sequence model reads another log through that log’s event ty
     assert.throws(
       () => SequenceRecommender.fromJSON(saved, other.log.itemIds, other.log.typeNames),
       (e: unknown) =>
-        e instanceof EngineError && e.code === 'E_MODEL_MISMATCH' && /historyTypes.*'wishlist'/.test(e.message),
+        e instanceof EngineError &&
+        e.code === 'E_MODEL_MISMATCH' &&
+        /historyTypes.*'wishlist'/.test(e.message),
     );
   });
 });
