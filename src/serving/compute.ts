@@ -55,7 +55,7 @@ async function pack(decisions: JoinedDecision[]): Promise<string[]> {
 }
 
 /** The decisions back from their chunks, with their dates as dates again. */
-export function unpack(chunks: string[]): JoinedDecision[] {
+function unpack(chunks: string[]): JoinedDecision[] {
   const date = (v: unknown) => (v === null ? null : new Date(v as string));
   return chunks.flatMap((chunk) =>
     (JSON.parse(chunk) as JoinedDecision[]).map((d) => ({

@@ -229,7 +229,7 @@ export class DecisionStore {
   ) {
     const max = options.maxBatch ?? 256;
     this.groups = {
-      insert: new GroupCommit((items) => this.insertMany(items), max),
+      insert: new GroupCommit((items) => insertDecisions(this.sql, items), max),
       reward: new GroupCommit((items) => this.rewardMany(items), max),
       activate: new GroupCommit((items) => this.activateMany(items), max),
     };
@@ -241,20 +241,12 @@ export class DecisionStore {
   }
 
   /**
-   * One statement for many decisions. Per item: false when its eventId was taken before, or by an earlier
-   * item of the same batch (the first one wins, as if they had come one at a time).
-   */
-  private insertMany(items: DecisionRecord[]): Promise<boolean[]> {
-    return insertDecisions(this.sql, items);
-  }
-
-  /**
    * A multi-slot event: one decision per slot, all or none. false when the eventId is taken (by a
    * multi-slot or a single event).
    */
   async insertSlots(
     eventId: string,
-    slots: Array<DecisionRecord & { slot: { id: string } }>,
+    slots: Array<DecisionRecord & { slot: { eventId: string; id: string } }>,
   ): Promise<boolean> {
     try {
       return await this.sql.transaction(async (tx) => {
@@ -262,10 +254,7 @@ export class DecisionStore {
           eventId,
         ]);
         if (taken.length > 0) return false;
-        const inserted = await insertDecisions(
-          tx,
-          slots.map((s) => ({ ...s, slot: { eventId, id: s.slot.id } })),
-        );
+        const inserted = await insertDecisions(tx, slots);
         // A slot row's id is taken only if another request made the same event at the same moment.
         if (inserted.includes(false)) throw Object.assign(new Error('slot taken'), { code: '23505' });
         return true;
