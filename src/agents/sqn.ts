@@ -32,7 +32,10 @@ import { doubleDqnTargets, maskedArgmax, movingAverage, tdLoss } from './update-
 export const sqnConfigSchema = z
   .object({
     algorithm: z.literal('sqn'),
-    /** box([k]): the last k item indices, oldest first, left-padded with 0; item i is i + 1. */
+    /**
+     * box([k + F]): the last k item indices, oldest first, left-padded with 0 (item i is i + 1), then
+     * the F user/context features the network reads (`network.contextFeatures`, default 0).
+     */
     observationSpace: spaceSchema,
     /** discrete(N): one action per catalogue item. */
     actionSpace: spaceSchema,
@@ -79,6 +82,12 @@ export const sqnConfigSchema = z
         path: ['observationSpace'],
         message: 'SQN reads item sequences: observationSpace must be box([k]) with k the sequence length',
       });
+    } else if (flatSize(config.observationSpace) <= config.network.contextFeatures) {
+      context.addIssue({
+        code: 'custom',
+        path: ['observationSpace'],
+        message: `observationSpace box([k + F]) must leave k ≥ 1 items beside the ${config.network.contextFeatures} context features`,
+      });
     }
     if (config.actionSpace.kind !== 'discrete') {
       context.addIssue({
@@ -106,7 +115,10 @@ export class SqnAgent implements Agent {
   readonly online: SequenceNetwork;
   readonly target: SequenceNetwork | null;
   readonly items: number;
+  /** k: item indices per state. */
   readonly length: number;
+  /** F: context features per state. */
+  readonly features: number;
   private readonly optimizer: Optimizer;
   private readonly heads: SequenceHead[];
   private rng: Rng;
@@ -129,10 +141,12 @@ export class SqnAgent implements Agent {
   private readonly penalty: Float32Array;
   private readonly tdErrors: Float32Array;
   private readonly input: Int32Array;
+  private readonly inputContext: Float32Array;
 
   constructor(readonly config: SqnConfig) {
     this.items = actionCount(config.actionSpace);
-    this.length = flatSize(config.observationSpace);
+    this.features = config.network.contextFeatures;
+    this.length = flatSize(config.observationSpace) - this.features;
     const heap = getHeap(config.kernels);
     const rng = new Rng(config.seed);
     this.heads = config.mode === 'sqn' ? ['supervised', 'q'] : ['supervised'];
@@ -146,7 +160,7 @@ export class SqnAgent implements Agent {
       maxGradNorm: config.maxGradNorm,
     });
     this.rng = new Rng(config.seed + 1);
-    this.sample = emptyBatch(config.batchSize, this.length);
+    this.sample = emptyBatch(config.batchSize, this.length, this.features);
     const b = config.batchSize;
     this.dSupervised = new Float32Array(b * this.items);
     this.dq = new Float32Array(b * this.items);
@@ -155,18 +169,33 @@ export class SqnAgent implements Agent {
     this.penalty = new Float32Array(config.cqlAlpha > 0 ? b * this.items : 0);
     this.tdErrors = new Float32Array(b);
     this.input = new Int32Array(this.length);
+    this.inputContext = new Float32Array(this.features);
   }
 
-  /** Convert and check an observation: k item indices in 0..N. */
-  private sequence(observation: Float32Array, into: Int32Array, at = 0): void {
-    if (observation.length !== this.length) {
+  /** Convert and check an observation: k item indices in 0..N, then F finite context features. */
+  private sequence(
+    observation: Float32Array,
+    into: Int32Array,
+    at: number,
+    contextInto: Float32Array,
+    contextAt: number,
+  ): void {
+    const F = this.features;
+    if (observation.length !== this.length + F) {
       throw new EngineError(
         'E_OBSERVATION_SIZE',
-        `observation has ${observation.length} values, SQN expects ${this.length}`,
+        `observation has ${observation.length} values, SQN expects ${this.length + F}`,
         {
-          hint: 'pass the last k item indices (left-padded with 0, item i as i + 1)',
+          hint: `pass the last ${this.length} item indices (left-padded with 0, item i as i + 1)${F > 0 ? ` then ${F} context features` : ''}`,
         },
       );
+    }
+    for (let j = 0; j < F; j++) {
+      const v = observation[this.length + j];
+      if (!Number.isFinite(v)) {
+        throw new EngineError('E_OBSERVATION_INVALID', `context feature ${j} is ${v}, not a finite number`);
+      }
+      contextInto[contextAt + j] = v;
     }
     for (let t = 0; t < this.length; t++) {
       const v = observation[t];
@@ -184,20 +213,28 @@ export class SqnAgent implements Agent {
     }
   }
 
-  /** Scores of every item for one state with the acting head (a copy). */
-  scores(state: Int32Array, head: SequenceHead = this.config.actWith): Float32Array {
-    return this.online.forward(state, 1, [head])[head].slice();
+  /** Scores of every item for one state (k indices, and F context features) with the acting head (a copy). */
+  scores(state: Int32Array, head: SequenceHead = this.config.actWith, context?: Float32Array): Float32Array {
+    return this.online.forward(state, 1, [head], context)[head].slice();
   }
 
-  /** Scores for `count` states (rows of k indices) in one pass (a view, valid until the next call). */
-  scoreBatch(states: Int32Array, count: number, head: SequenceHead = this.config.actWith): Float32Array {
-    return this.online.forward(states, count, [head])[head];
+  /**
+   * Scores for `count` states (rows of k indices, with `count` × F context features) in one pass
+   * (a view, valid until the next call).
+   */
+  scoreBatch(
+    states: Int32Array,
+    count: number,
+    head: SequenceHead = this.config.actWith,
+    contexts?: Float32Array,
+  ): Float32Array {
+    return this.online.forward(states, count, [head], contexts)[head];
   }
 
   act(observation: Float32Array, options: ActOptions = {}) {
     requireAllowedAction(options.actionMask, this.items);
-    this.sequence(observation, this.input);
-    const values = this.scores(this.input);
+    this.sequence(observation, this.input, 0, this.inputContext, 0);
+    const values = this.scores(this.input, this.config.actWith, this.inputContext);
     if (options.explore === false) {
       return { action: maskedArgmax(values, 0, this.items, options.actionMask), propensity: 1, values };
     }
@@ -207,11 +244,12 @@ export class SqnAgent implements Agent {
   }
 
   observe(transition: Transition): void {
-    this.replay ??= emptyBatch(Math.min(this.config.bufferSize, 10_000_000), this.length);
+    this.replay ??= emptyBatch(Math.min(this.config.bufferSize, 10_000_000), this.length, this.features);
     const r = this.replay;
     const i = this.replayNext;
-    this.sequence(transition.observation, r.states, i * this.length);
-    this.sequence(transition.nextObservation, r.nextStates, i * this.length);
+    const F = this.features;
+    this.sequence(transition.observation, r.states, i * this.length, r.contexts, i * F);
+    this.sequence(transition.nextObservation, r.nextStates, i * this.length, r.nextContexts, i * F);
     if (!Number.isInteger(transition.action) || transition.action < 0 || transition.action >= this.items) {
       throw new EngineError(
         'E_ACTION_INVALID',
@@ -235,6 +273,8 @@ export class SqnAgent implements Agent {
         const j = this.rng.int(this.replayCount);
         s.states.set(r.states.subarray(j * this.length, (j + 1) * this.length), b * this.length);
         s.nextStates.set(r.nextStates.subarray(j * this.length, (j + 1) * this.length), b * this.length);
+        s.contexts.set(r.contexts.subarray(j * F, (j + 1) * F), b * F);
+        s.nextContexts.set(r.nextContexts.subarray(j * F, (j + 1) * F), b * F);
         s.actions[b] = r.actions[j];
         s.rewards[b] = r.rewards[j];
         s.terminated[b] = r.terminated[j];
@@ -255,8 +295,10 @@ export class SqnAgent implements Agent {
     let loss = 0;
     let dq: Float32Array | undefined;
     if (this.target) {
-      const nextTarget = this.target.forward(batch.nextStates, B, ['q']).q;
-      const nextOnline = c.double ? this.online.forward(batch.nextStates, B, ['q']).q.slice() : nextTarget;
+      const nextTarget = this.target.forward(batch.nextStates, B, ['q'], batch.nextContexts).q;
+      const nextOnline = c.double
+        ? this.online.forward(batch.nextStates, B, ['q'], batch.nextContexts).q.slice()
+        : nextTarget;
       doubleDqnTargets(
         this.targets,
         batch.rewards,
@@ -268,7 +310,7 @@ export class SqnAgent implements Agent {
         N,
       );
     }
-    const out = this.online.forward(batch.states, B, this.heads);
+    const out = this.online.forward(batch.states, B, this.heads, batch.contexts);
     loss += softmaxCrossEntropy(out.supervised, batch.actions, B, N, this.dSupervised);
     if (this.target) {
       dq = this.dq;

@@ -111,17 +111,22 @@ export interface SequenceBatch {
   rewards: Float32Array;
   nextStates: Int32Array;
   terminated: Uint8Array;
+  /** F user/context features per state and per next state (F × size values; empty when F = 0). */
+  contexts: Float32Array;
+  nextContexts: Float32Array;
   size: number;
 }
 
-/** A zeroed batch of `size` rows of k = `length` item indices. */
-export function emptySequenceBatch(size: number, length: number): SequenceBatch {
+/** A zeroed batch of `size` rows of k = `length` item indices and `features` context values. */
+export function emptySequenceBatch(size: number, length: number, features = 0): SequenceBatch {
   return {
     states: new Int32Array(size * length),
     actions: new Int32Array(size),
     rewards: new Float32Array(size),
     nextStates: new Int32Array(size * length),
     terminated: new Uint8Array(size),
+    contexts: new Float32Array(size * features),
+    nextContexts: new Float32Array(size * features),
     size,
   };
 }

@@ -1,5 +1,6 @@
 import { EngineError } from '../core/engine-error.ts';
 import { emptySequenceBatch, type SequenceBatch } from '../core/types.ts';
+import type { ContextEncoder } from './context-features.ts';
 import { type PreparedLog, SPLIT_PARTS, type SplitPart } from './prepare.ts';
 
 /** Event rewards SQN uses by default (Xin et al. 2020 use purchase 1.0 and click 0.2; we add cart). */
@@ -14,6 +15,8 @@ export const DEFAULT_EVENT_REWARDS: Readonly<Record<string, number>> = { purchas
 export interface SequenceTransitions extends SequenceBatch {
   /** k, the width of a state row. */
   length: number;
+  /** F, the context features per state (0 without an encoder). */
+  features: number;
 }
 
 /** Write the last `length` items before position `end` of a session into `into` at `at`. */
@@ -53,6 +56,11 @@ export interface SequenceTransitionOptions {
    * recommender's log. Without them, an action is "the next item the user interacted with" (SQN's view).
    */
   actionTypes?: readonly string[];
+  /**
+   * User/context features of each state: the event's user and time for the state, the next event's
+   * time for the next state. Default: none.
+   */
+  context?: ContextEncoder;
 }
 
 /** Which of the log's event types a name list selects (undefined = all); unknown names are an error. */
@@ -123,7 +131,9 @@ export function sequenceTransitions(
     longest = Math.max(longest, sessionStarts[s + 1] - sessionStarts[s]);
     for (let t = sessionStarts[s]; t < sessionStarts[s + 1]; t++) size += isAction[log.types[t]];
   }
-  const out: SequenceTransitions = { ...emptySequenceBatch(size, length), length };
+  const encoder = options.context;
+  const F = encoder?.size ?? 0;
+  const out: SequenceTransitions = { ...emptySequenceBatch(size, length, F), length, features: F };
   // The session's history so far (the items of its history-type events).
   const history = new Int32Array(longest);
   let row = 0;
@@ -137,6 +147,12 @@ export function sequenceTransitions(
         writeSequence(history, 0, kept, length, out.states, row * length);
         if (token >= 0) history[kept] = token;
         writeSequence(history, 0, kept + (token >= 0 ? 1 : 0), length, out.nextStates, row * length);
+        if (encoder) {
+          const end = sessionStarts[s + 1];
+          encoder.encodeUser(log, log.users[t], log.timestamps[t], out.contexts, row * F);
+          const next = t + 1 < end ? t + 1 : t;
+          encoder.encodeUser(log, log.users[t], log.timestamps[next], out.nextContexts, row * F);
+        }
         out.actions[row] = log.items[t];
         out.rewards[row] = rewardOfType[log.types[t]];
         row++;

@@ -29,10 +29,12 @@ function check(
     rng,
   );
   const batch = 4;
+  const F = options.contextFeatures ?? 0;
+  const context = F > 0 ? Float32Array.from({ length: batch * F }, () => rng.normal()) : undefined;
   const cs = Float32Array.from({ length: batch * items }, () => rng.normal());
   const cq = Float32Array.from({ length: batch * items }, () => rng.normal());
   const loss = () => {
-    const out = net.forward(input, batch);
+    const out = net.forward(input, batch, undefined, context);
     let total = 0;
     for (let i = 0; i < batch * items; i++) total += cs[i] * out.supervised[i] + cq[i] * out.q[i];
     return total;
@@ -88,7 +90,26 @@ describe('sequence encoders: finite-difference gradient checks', () => {
       const input = Int32Array.from([3, 9, 4, 12, 0, 0, 5, 2, 0, 0, 0, 13, 0, 0, 0, 0]);
       check(makeHeap(), { encoder: 'gru', tokenKinds: 2 }, `${name}/gru-kinds`, input);
     });
+    for (const encoder of ['gru', 'attention'] as const) {
+      test(`user/context features beside the sequence, ${encoder} (${name} kernels)`, () => {
+        // The empty fourth row is scored from its context alone.
+        check(makeHeap(), { encoder, contextFeatures: 3 }, `${name}/${encoder}-context`);
+      });
+    }
   }
+
+  test('a network that reads context features refuses a batch without them', () => {
+    const heap = new Heap(new ReferenceKernels());
+    const net = new SequenceNetwork(
+      heap,
+      5,
+      ['supervised'],
+      { maxLength: 2, contextFeatures: 2 },
+      new Rng(1),
+    );
+    assert.throws(() => net.forward(Int32Array.from([1, 2]), 1), /2 context features/);
+    net.dispose();
+  });
 
   test('a left-padded sequence encodes exactly like the same items without padding (GRU)', () => {
     const heap = new Heap(new ReferenceKernels());

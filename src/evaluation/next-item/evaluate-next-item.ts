@@ -69,7 +69,16 @@ export function evaluateNextItem(
     for (let t = start + 1; t < sessionStarts[s + 1]; t++) {
       const g = groupOfType[log.types[t]];
       if (g < 0) continue;
-      model.score({ items: log.items.subarray(start, t), types: log.types.subarray(start, t) }, scores);
+      const user = log.users[t];
+      model.score(
+        {
+          items: log.items.subarray(start, t),
+          types: log.types.subarray(start, t),
+          attribute: (name) => log.userAttributes[name]?.[user],
+          timestampMs: log.timestamps[t],
+        },
+        scores,
+      );
       const rank = rankOf(scores, log.items[t]);
       counts[g][j]++;
       ks.forEach((k, m) => {

@@ -4,6 +4,10 @@ import type { PreparedLog } from '../../data/prepare.ts';
 export interface SessionPrefix {
   items: Int32Array;
   types: Uint8Array;
+  /** The session user's attributes by name, for models that read user features. */
+  attribute?: (name: string) => string | number | null | undefined;
+  /** When the next interaction happens (ms since the epoch), for models that read the time. */
+  timestampMs?: number;
 }
 
 /**

@@ -5,6 +5,11 @@ import { parseConfig } from '../../core/config.ts';
 import { EngineError } from '../../core/engine-error.ts';
 import { Rng } from '../../core/rng.ts';
 import { box, discrete } from '../../core/spaces.ts';
+import {
+  ContextEncoder,
+  type ContextFeatureSpecInput,
+  contextFeatureSpecSchema,
+} from '../../data/context-features.ts';
 import type { PreparedLog } from '../../data/prepare.ts';
 import {
   DEFAULT_EVENT_REWARDS,
@@ -34,6 +39,11 @@ export interface SequenceRecommenderOptions {
    * event when `historyTypes` is given: the item the user goes on to interact with.
    */
   actionTypes?: string[];
+  /**
+   * User and context features read beside the sequence: user attributes of the log and the time of
+   * day and week (see `ContextEncoder`). Default: none.
+   */
+  context?: ContextFeatureSpecInput;
   /** Other SQN settings (learning rate, batch size, CQL, γ...). */
   agent?: Partial<Omit<SqnConfigInput, 'algorithm' | 'observationSpace' | 'actionSpace'>>;
   /** Keep the weights of the epoch with the best validation NDCG@10 (default), or the last epoch's. */
@@ -41,7 +51,7 @@ export interface SequenceRecommenderOptions {
   onEpoch?: (report: EpochReport) => void;
 }
 
-type TypeLists = 'historyTypes' | 'actionTypes' | 'impressionTypes';
+type TypeLists = 'historyTypes' | 'actionTypes' | 'impressionTypes' | 'context';
 
 export interface EpochReport {
   epoch: number;
@@ -71,6 +81,9 @@ export class SequenceRecommender implements NextItemModel {
   private readonly options: Required<Omit<SequenceRecommenderOptions, 'agent' | 'onEpoch' | TypeLists>> &
     Pick<SequenceRecommenderOptions, 'agent' | 'onEpoch' | TypeLists>;
   private state = new Int32Array(0);
+  /** The fitted user/context encoder (null when the model reads the sequence alone). */
+  contextEncoder: ContextEncoder | null = null;
+  private contextRow = new Float32Array(0);
   /** The training log's event type names (prefix types index them). */
   private typeNames: string[] = [];
 
@@ -88,6 +101,7 @@ export class SequenceRecommender implements NextItemModel {
       ...(options.historyTypes ? { historyTypes: [...options.historyTypes] } : {}),
       ...(options.actionTypes ? { actionTypes: [...options.actionTypes] } : {}),
       ...(options.impressionTypes ? { impressionTypes: [...options.impressionTypes] } : {}),
+      ...(options.context ? { context: contextFeatureSpecSchema.parse(options.context) } : {}),
     };
     this.name = sequenceModelName(this.options.encoder, this.options.mode);
   }
@@ -95,17 +109,26 @@ export class SequenceRecommender implements NextItemModel {
   fit(prepared: PreparedLog): void {
     const o = this.options;
     const items = prepared.log.itemIds.length;
+    const spec = o.context;
+    const encoder =
+      spec && (spec.userAttributes?.length || spec.time) ? ContextEncoder.fit(prepared, spec) : null;
+    const F = encoder?.size ?? 0;
     const config = parseConfig(
       sqnConfigSchema,
       {
         learningStarts: 0,
         ...o.agent,
         algorithm: 'sqn',
-        observationSpace: box([o.length]),
+        observationSpace: box([o.length + F]),
         actionSpace: discrete(items),
         seed: o.seed,
         mode: o.mode,
-        network: { ...o.agent?.network, encoder: o.encoder, tokenKinds: o.impressionTypes ? 2 : 1 },
+        network: {
+          ...o.agent?.network,
+          encoder: o.encoder,
+          tokenKinds: o.impressionTypes ? 2 : 1,
+          contextFeatures: F,
+        },
       },
       'sequence model config',
     );
@@ -113,8 +136,11 @@ export class SequenceRecommender implements NextItemModel {
     const agent = new SqnAgent(config);
     this.agent = agent;
     this.state = new Int32Array(o.length);
+    this.contextEncoder = encoder;
+    this.contextRow = new Float32Array(F);
     this.typeNames = [...prepared.log.typeNames];
     const shared = {
+      ...(encoder ? { context: encoder } : {}),
       length: o.length,
       rewards: o.rewards,
       historyTypes: o.historyTypes,
@@ -128,7 +154,7 @@ export class SequenceRecommender implements NextItemModel {
     });
     const rng = new Rng(o.seed + 7);
     const order = Int32Array.from({ length: train.size }, (_, i) => i);
-    const batch = emptyBatch(config.batchSize, o.length);
+    const batch = emptyBatch(config.batchSize, o.length, F);
     let best = Number.NEGATIVE_INFINITY;
     let bestParams: Float32Array | null = null;
     this.history = [];
@@ -170,9 +196,12 @@ export class SequenceRecommender implements NextItemModel {
     let total = 0;
     for (let from = 0; from < held.size; from += chunk) {
       const count = Math.min(chunk, held.size - from);
+      const F = held.features;
       const scores = agent.scoreBatch(
         held.states.subarray(from * held.length, (from + count) * held.length),
         count,
+        agent.config.actWith,
+        held.contexts.subarray(from * F, (from + count) * F),
       );
       for (let i = 0; i < count; i++) {
         total += ndcg(rankOf(scores.subarray(i * items, (i + 1) * items), held.actions[from + i]), 10);
@@ -192,7 +221,17 @@ export class SequenceRecommender implements NextItemModel {
       else if (!historyTypes || historyTypes.includes(type)) tokens.push(prefix.items[i]);
     }
     writeSequence(tokens, 0, tokens.length, this.options.length, this.state, 0);
-    out.set(this.agent.scores(this.state));
+    const encoder = this.contextEncoder;
+    if (encoder) {
+      if (encoder.time && prefix.timestampMs === undefined) {
+        throw new EngineError(
+          'E_CONTEXT_MISSING',
+          `${this.name} reads the time of day: give the prefix a timestamp`,
+        );
+      }
+      encoder.encode(prefix.attribute ?? (() => undefined), prefix.timestampMs ?? 0, this.contextRow, 0);
+    }
+    out.set(this.agent.scores(this.state, this.agent.config.actWith, encoder ? this.contextRow : undefined));
   }
 
   /**
@@ -209,6 +248,7 @@ export class SequenceRecommender implements NextItemModel {
       options,
       itemIds: [...itemIds],
       typeNames: this.typeNames,
+      ...(this.contextEncoder ? { contextEncoder: this.contextEncoder.toJSON() } : {}),
       history: this.history,
       agent: this.agent.toJSON() as unknown as Record<string, unknown>,
     };
@@ -244,6 +284,10 @@ export class SequenceRecommender implements NextItemModel {
     const model = new SequenceRecommender(doc.options as SequenceRecommenderOptions);
     model.agent = loadAgent(doc.agent as never) as SqnAgent;
     model.state = new Int32Array(model.options.length);
+    if (doc.contextEncoder !== undefined) {
+      model.contextEncoder = ContextEncoder.fromJSON(doc.contextEncoder);
+      model.contextRow = new Float32Array(model.contextEncoder.size);
+    }
     model.typeNames = typeNames ? [...typeNames] : (doc.typeNames ?? []);
     if (typeNames) {
       for (const list of ['historyTypes', 'actionTypes', 'impressionTypes'] as const) {
@@ -275,6 +319,8 @@ const sequenceModelDocumentSchema = z.object({
   itemIds: z.array(z.string()),
   /** Absent in files written before history types existed. */
   typeNames: z.array(z.string()).optional(),
+  /** The fitted user/context encoder, when the model reads features beside the sequence. */
+  contextEncoder: z.unknown().optional(),
   history: z.array(z.unknown()),
   agent: z.record(z.string(), z.unknown()),
 });
@@ -304,5 +350,13 @@ function gather(
     into.actions[b] = from.actions[j];
     into.rewards[b] = from.rewards[j];
     into.terminated[b] = from.terminated[j];
+  }
+  const F = from.features;
+  if (F > 0) {
+    for (let b = 0; b < count; b++) {
+      const j = order[start + b];
+      into.contexts.set(from.contexts.subarray(j * F, (j + 1) * F), b * F);
+      into.nextContexts.set(from.nextContexts.subarray(j * F, (j + 1) * F), b * F);
+    }
   }
 }

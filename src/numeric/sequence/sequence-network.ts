@@ -26,6 +26,12 @@ export const sequenceNetworkSchema = z
      * k·N + i + 1 is item i as kind k. 2 = items the user took and items shown but passed over.
      */
     tokenKinds: z.number().int().min(1).max(8).default(1),
+    /**
+     * Real-valued user/context features read beside the sequence (0 = none). They enter the
+     * representation through a linear map added to the encoder's output, so the heads score items
+     * by sequence and context together; with no history the context alone sets the scores.
+     */
+    contextFeatures: z.number().int().min(0).max(4096).default(0),
   })
   .strict();
 export type SequenceNetworkOptions = z.output<typeof sequenceNetworkSchema>;
@@ -37,6 +43,7 @@ interface Workspace {
   maxBatch: number;
   mask: Uint8Array;
   items: Int32Array;
+  context: Tensor;
   x0: Tensor;
   dX0: Tensor;
   last: Tensor;
@@ -68,6 +75,8 @@ export class SequenceNetwork {
   private readonly positions: number;
   private readonly finalGain: number;
   private readonly finalBias: number;
+  /** F×H map of the context features into the representation (F = contextFeatures). */
+  private readonly contextWeight: number;
   private readonly headWeights: Record<SequenceHead, { weight: number; bias: number }>;
   private readonly gru: GruLayer | null;
   private readonly attention: AttentionStack | null;
@@ -100,6 +109,8 @@ export class SequenceNetwork {
       this.finalGain = plan.take(E, 'ones');
       this.finalBias = plan.take(E, 'zeros');
     }
+    const F = this.options.contextFeatures;
+    this.contextWeight = F > 0 ? plan.take(F * this.width, { uniform: 1 / Math.sqrt(F) }) : 0;
     const bound = { uniform: 1 / Math.sqrt(this.width) };
     const headWeights = {} as Record<SequenceHead, { weight: number; bias: number }>;
     for (const head of heads) {
@@ -129,6 +140,7 @@ export class SequenceNetwork {
       maxBatch,
       mask: new Uint8Array(maxBatch * T),
       items: new Int32Array(maxBatch * T),
+      context: heap.alloc(maxBatch * Math.max(1, this.options.contextFeatures)),
       x0: heap.alloc(maxBatch * T * E),
       dX0: heap.alloc(maxBatch * T * E),
       last: heap.alloc(maxBatch * H),
@@ -151,13 +163,19 @@ export class SequenceNetwork {
 
   /**
    * Encode a batch of sequences (B×T indices, 0 = padding) and compute the requested heads.
+   * `context` holds B×F features when the network reads F > 0 of them.
    * Returns views of each head's B×N outputs, valid until the next call.
    */
   forward(
     items: Int32Array,
     batch: number,
     heads: readonly SequenceHead[] = this.heads,
+    context?: Float32Array,
   ): Record<SequenceHead, Float32Array> {
+    const F = this.options.contextFeatures;
+    if (F > 0 && (!context || context.length < batch * F)) {
+      throw new RangeError(`this network reads ${F} context features per sequence: pass ${batch * F} values`);
+    }
     const ws = this.workspace(batch);
     const kern = this.heap.kernels;
     const { embedding: E, maxLength: T } = this.options;
@@ -206,6 +224,23 @@ export class SequenceNetwork {
       for (let b = 0; b < batch; b++) {
         if (!ws.mask[b * T + T - 1]) f.fill(0, ws.rep.offset + b * E, ws.rep.offset + (b + 1) * E);
       }
+    }
+    if (F > 0 && context) {
+      // rep += context · W_c
+      ws.context.data.set(context.subarray(0, batch * F));
+      kern.gemm(
+        ws.rep.offset,
+        ws.context.offset,
+        base + this.contextWeight,
+        0,
+        batch,
+        F,
+        H,
+        F,
+        1,
+        true,
+        Activation.none,
+      );
     }
     const result = {} as Record<SequenceHead, Float32Array>;
     for (const head of heads) {
@@ -267,6 +302,23 @@ export class SequenceNetwork {
       first = false;
     }
     if (first) return;
+    const F = this.options.contextFeatures;
+    if (F > 0) {
+      // ∂L/∂W_c += contextᵀ · ∂L/∂rep (the context itself is input, it takes no gradient).
+      kern.gemm(
+        gradBase + this.contextWeight,
+        ws.context.offset,
+        ws.dRep.offset,
+        0,
+        F,
+        batch,
+        H,
+        1,
+        F,
+        true,
+        Activation.none,
+      );
+    }
     const f = kern.f32;
     if (this.gru && ws.gru) {
       this.gru.backward(
@@ -332,6 +384,7 @@ export class SequenceNetwork {
     this.grads.free();
     for (const ws of this.workspaces) {
       for (const t of [
+        ws.context,
         ws.x0,
         ws.dX0,
         ws.last,
