@@ -72,6 +72,13 @@ export class Dictionary {
     return id;
   }
 
+  /** The id of a value already interned, or -1 (nothing is added). */
+  find(value: string): number {
+    const key = canonicalInteger(value);
+    if (key >= 0) return this.numeric.get(key);
+    return this.index.get(value) ?? -1;
+  }
+
   get size(): number {
     return this.values.length;
   }
@@ -136,6 +143,17 @@ export class EventLogBuilder {
     if (this.length > 0) this.onChunk(this.columns, this.length);
     this.flushed += this.length;
     this.length = 0;
+  }
+
+  /**
+   * Attributes of a user or item already seen in the events (from a side file). Returns false, and
+   * stores nothing, when the id is not among them.
+   */
+  setAttributesOf(of: 'user' | 'item', key: string, values: Record<string, string | number | null>): boolean {
+    const id = (of === 'user' ? this.users : this.items).find(key);
+    if (id < 0) return false;
+    setAttributes(of === 'user' ? this.userAttributes : this.itemAttributes, id, values);
+    return true;
   }
 
   /** The dictionaries and attributes, for a sink that wrote the columns elsewhere. */
@@ -251,6 +269,18 @@ class IntIndex {
   private ids = new Int32Array(1024);
   private size = 0;
   private shift = 22; // 32 - log2(capacity)
+
+  /** The key's id, or -1. */
+  get(key: number): number {
+    const mask = this.keys.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = this.keys[slot];
+      if (k === key) return this.ids[slot];
+      if (k === -1) return -1;
+      slot = (slot + 1) & mask;
+    }
+  }
 
   /** The key's id; when absent, `fresh` is stored and returned. */
   getOrAdd(key: number, fresh: number): number {

@@ -80,9 +80,38 @@ export const sourceSchema = z
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type SourceInput = z.input<typeof sourceSchema>;
 
+/**
+ * A side file of user or item attributes (a product catalogue, a CRM export): one row per user or
+ * item, keyed by the id the events use. Attributes land where inline attribute columns do: the
+ * latest value per user or item, read by the user-feature encoder and kept in the `.nbev` file.
+ */
+export const attributeSourceSchema = z
+  .object({
+    file: z.string().min(1).optional(),
+    /** Whose attributes these are. */
+    of: z.enum(['user', 'item']),
+    format: z.enum(['csv', 'jsonl']).default('csv'),
+    delimiter: z.string().length(1).default(','),
+    header: z.boolean().default(true),
+    columns: z.array(columnName).optional(),
+    /** The column (or columns, joined) holding the id as the events name it. */
+    key: fieldSchema,
+    attributes: z.array(columnName).min(1),
+    missing: z.array(z.string()).default(['', 'NA', 'null', 'NULL', 'NaN']),
+  })
+  .strict()
+  .refine((s) => s.header || s.format === 'jsonl' || s.columns !== undefined, {
+    message: 'a CSV without a header line needs columns: [...] naming its columns in order',
+    path: ['columns'],
+  });
+export type AttributeSourceConfig = z.output<typeof attributeSourceSchema>;
+export type AttributeSourceInput = z.input<typeof attributeSourceSchema>;
+
 export const importConfigSchema = z
   .object({
     sources: z.array(sourceSchema).min(1),
+    /** Attribute side files, read after the events (their keys must match the events' ids). */
+    attributes: z.array(attributeSourceSchema).default([]),
     /** Import fails when more than this fraction of rows is rejected (the rejects file is still written). */
     maxRejectFraction: z.number().min(0).max(1).default(0.5),
   })

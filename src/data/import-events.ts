@@ -2,11 +2,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { EngineError } from '../core/engine-error.ts';
 import { type EventLog, EventLogBuilder } from './event-log.ts';
 import { EventLogFileWriter } from './event-log-file.ts';
-import type { ImportConfig, SourceConfig } from './import-config.ts';
+import type { AttributeSourceConfig, ImportConfig, SourceConfig } from './import-config.ts';
 import { type ReadProgress, readDelimited, readLineBatches } from './line-reader.ts';
 import {
   type CellReader,
   checkHeader,
+  compileAttributeParser,
   compileRowParser,
   isRowProblem,
   type RowProblem,
@@ -24,8 +25,20 @@ export interface SourceReport {
   rejected: number;
 }
 
+export interface AttributeReport {
+  file: string;
+  of: 'user' | 'item';
+  rows: number;
+  /** Rows whose user or item appears in the events (their attributes were kept). */
+  matched: number;
+  /** Rows for ids no event names: skipped, and counted here (not rejects: the row itself is fine). */
+  unmatched: number;
+  rejected: number;
+}
+
 export interface ImportReport {
   sources: SourceReport[];
+  attributes: AttributeReport[];
   rows: number;
   imported: number;
   rejected: number;
@@ -98,6 +111,15 @@ export async function importEvents(
       }
       sources.push(await importSource(source.file, source, builder, rejects, options.onProgress));
     }
+    const attributes: AttributeReport[] = [];
+    for (const [i, source] of options.config.attributes.entries()) {
+      if (!source.file) {
+        throw new EngineError('E_CONFIG_INVALID', 'every attribute source needs a file', {
+          path: `attributes[${i}].file`,
+        });
+      }
+      attributes.push(await importAttributes(source.file, source, builder, rejects, options.onProgress));
+    }
     let log: EventLog | undefined;
     if (writer) builder.flush();
     else {
@@ -106,7 +128,8 @@ export async function importEvents(
     }
     const report: ImportReport = {
       sources,
-      rows: sources.reduce((s, r) => s + r.rows, 0),
+      attributes,
+      rows: sources.reduce((s, r) => s + r.rows, 0) + attributes.reduce((s, r) => s + r.rows, 0),
       imported: builder.size,
       rejected: rejects.count,
       rejectedByCode: Object.fromEntries(rejects.byCode),
@@ -155,22 +178,79 @@ async function importSource(
   onProgress: ImportOptions['onProgress'],
 ): Promise<SourceReport> {
   const parse = compileRowParser(source);
-  const missing = new Set(source.missing);
   const report: SourceReport = { file: path, rows: 0, imported: 0, rejected: 0 };
-  const progress = (p: ReadProgress) =>
-    onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected });
-  const accept = (result: ReturnType<typeof parse>, line: number, raw: string) => {
-    report.rows++;
-    if (isRowProblem(result)) {
-      report.rejected++;
-      rejects.add({ file: path, line, ...result }, raw);
-    } else {
-      builder.add(result);
-      report.imported++;
-    }
-  };
+  await readRows(
+    path,
+    source,
+    (header) => checkHeader(path, header, source),
+    (row, line, raw) => {
+      report.rows++;
+      const result = isRowProblem(row) ? row : parse(row);
+      if (isRowProblem(result)) {
+        report.rejected++;
+        rejects.add({ file: path, line, ...result }, raw);
+      } else {
+        builder.add(result);
+        report.imported++;
+      }
+    },
+    (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
+  );
+  return report;
+}
 
-  if (source.format === 'jsonl') {
+/** An attribute side file: each row's attributes go to the user or item its key names. */
+async function importAttributes(
+  path: string,
+  source: AttributeSourceConfig,
+  builder: EventLogBuilder,
+  rejects: RejectSink,
+  onProgress: ImportOptions['onProgress'],
+): Promise<AttributeReport> {
+  const parse = compileAttributeParser(source);
+  const report: AttributeReport = {
+    file: path,
+    of: source.of,
+    rows: 0,
+    matched: 0,
+    unmatched: 0,
+    rejected: 0,
+  };
+  await readRows(
+    path,
+    source,
+    (header) => checkHeader(path, header, source),
+    (row, line, raw) => {
+      report.rows++;
+      const result = isRowProblem(row) ? row : parse(row);
+      if (isRowProblem(result)) {
+        report.rejected++;
+        rejects.add({ file: path, line, ...result }, raw);
+      } else if (builder.setAttributesOf(source.of, result.key, result.attributes)) report.matched++;
+      else report.unmatched++;
+    },
+    (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
+  );
+  return report;
+}
+
+/** How a file is laid out: the part of a mapping every reader shares. */
+type FileLayout = Pick<SourceConfig, 'format' | 'delimiter' | 'header' | 'columns' | 'missing'>;
+
+/**
+ * Streams the rows of a CSV or JSONL file: each as a cell reader, or as the problem that kept it
+ * from being read (an unclosed quote, a wrong cell count, a line that is not a JSON object), with
+ * its line number and raw text. `onHeader` sees a CSV's column names before the first row.
+ */
+async function readRows(
+  path: string,
+  layout: FileLayout,
+  onHeader: (header: string[]) => void,
+  onRow: (row: CellReader | RowProblem, line: number, raw: string) => void,
+  progress: (p: ReadProgress) => void,
+): Promise<void> {
+  const missing = new Set(layout.missing);
+  if (layout.format === 'jsonl') {
     let current: Record<string, unknown> = {};
     const read: CellReader = (column) => cellOf(lookup(current, column), missing);
     for await (const { lines, firstLine } of readLineBatches(path, progress)) {
@@ -181,24 +261,24 @@ async function importSource(
         try {
           value = JSON.parse(text);
         } catch (error) {
-          accept({ code: 'E_JSON_INVALID', reason: (error as Error).message }, firstLine + k, text);
+          onRow({ code: 'E_JSON_INVALID', reason: (error as Error).message }, firstLine + k, text);
           continue;
         }
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          accept({ code: 'E_JSON_INVALID', reason: 'a line must be one JSON object' }, firstLine + k, text);
+          onRow({ code: 'E_JSON_INVALID', reason: 'a line must be one JSON object' }, firstLine + k, text);
           continue;
         }
         current = value as Record<string, unknown>;
-        accept(parse(read), firstLine + k, text);
+        onRow(read, firstLine + k, text);
       }
     }
-    return report;
+    return;
   }
 
-  let header: string[] | undefined = source.header ? undefined : source.columns;
+  let header: string[] | undefined = layout.header ? undefined : layout.columns;
   let index = new Map<string, number>();
   if (header) {
-    checkHeader(path, header, source);
+    onHeader(header);
     index = new Map(header.map((name, i) => [name, i]));
   }
   let cells: string[] = [];
@@ -206,20 +286,20 @@ async function importSource(
     const cell = cells[index.get(column) as number];
     return cell === undefined || missing.has(cell) ? undefined : cell;
   };
-  for await (const records of readDelimited(path, source.delimiter, progress)) {
+  for await (const records of readDelimited(path, layout.delimiter, progress)) {
     for (const record of records) {
       if (record.error) {
-        accept({ code: 'E_UNCLOSED_QUOTE', reason: record.error }, record.line, record.raw);
+        onRow({ code: 'E_UNCLOSED_QUOTE', reason: record.error }, record.line, record.raw);
         continue;
       }
       if (!header) {
         header = record.cells.map((name, i) => (i === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
-        checkHeader(path, header, source);
+        onHeader(header);
         index = new Map(header.map((name, i) => [name, i]));
         continue;
       }
       if (record.cells.length !== header.length) {
-        accept(
+        onRow(
           {
             code: 'E_COLUMN_COUNT',
             reason: `${record.cells.length} cells where the header has ${header.length}`,
@@ -230,7 +310,7 @@ async function importSource(
         continue;
       }
       cells = record.cells;
-      accept(parse(read), record.line, record.raw);
+      onRow(read, record.line, record.raw);
     }
   }
   if (!header) {
@@ -239,7 +319,6 @@ async function importSource(
       hint: 'is it the right file?',
     });
   }
-  return report;
 }
 
 function lookup(object: Record<string, unknown>, column: string): unknown {

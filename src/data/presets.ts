@@ -1,6 +1,11 @@
 import { parseConfig } from '../core/config.ts';
 import { EngineError } from '../core/engine-error.ts';
-import { type ImportConfig, importConfigSchema, type SourceInput } from './import-config.ts';
+import {
+  type AttributeSourceInput,
+  type ImportConfig,
+  importConfigSchema,
+  type SourceInput,
+} from './import-config.ts';
 
 /**
  * Column mappings for the public datasets under ../shared/data (see each PROVENANCE.md). A preset
@@ -79,6 +84,14 @@ export const IMPORT_PRESETS: Record<string, { description: string; source: Sourc
   },
 };
 
+/** Attribute side files of the public datasets: `--attributes NAME=FILE`, or `{"preset": NAME}` in `attributes`. */
+export const ATTRIBUTE_PRESETS: Record<string, { description: string; source: AttributeSourceInput }> = {
+  'diginetica-categories': {
+    description: 'DIGINETICA product-categories.csv: itemId;categoryId (category of each item)',
+    source: { of: 'item', delimiter: ';', key: 'itemId', attributes: ['categoryId'] },
+  },
+};
+
 /**
  * A preset's mapping by name. Files imported together share id dictionaries, so DIGINETICA views and
  * purchases (two presets, one import config) join on the session id.
@@ -98,13 +111,32 @@ export function presetFor(name: string): SourceInput {
  * {"sources": [{"preset": "diginetica-views", "file": "views.csv"}, ...]}.
  */
 export function parseImportConfig(raw: unknown, where = 'import config'): ImportConfig {
-  if (typeof raw === 'object' && raw !== null && Array.isArray((raw as { sources?: unknown }).sources)) {
-    const sources = (raw as { sources: unknown[] }).sources.map((source) => {
-      if (typeof source !== 'object' || source === null || !('preset' in source)) return source;
-      const { preset, ...rest } = source as { preset: unknown };
-      return { ...presetFor(String(preset)), ...rest };
-    });
-    raw = { ...(raw as object), sources };
+  if (typeof raw === 'object' && raw !== null) {
+    const withPresets = (list: unknown, lookup: (name: string) => object) =>
+      Array.isArray(list)
+        ? list.map((source) => {
+            if (typeof source !== 'object' || source === null || !('preset' in source)) return source;
+            const { preset, ...rest } = source as { preset: unknown };
+            return { ...lookup(String(preset)), ...rest };
+          })
+        : list;
+    const { sources, attributes } = raw as { sources?: unknown; attributes?: unknown };
+    raw = {
+      ...(raw as object),
+      sources: withPresets(sources, presetFor),
+      ...(attributes === undefined ? {} : { attributes: withPresets(attributes, attributePresetFor) }),
+    };
   }
   return parseConfig(importConfigSchema, raw, where);
+}
+
+/** An attribute preset's mapping by name. */
+export function attributePresetFor(name: string): AttributeSourceInput {
+  const preset = ATTRIBUTE_PRESETS[name];
+  if (!preset) {
+    throw new EngineError('E_PRESET_UNKNOWN', `no attribute preset '${name}'`, {
+      hint: `attribute presets: ${Object.keys(ATTRIBUTE_PRESETS).join(', ')}`,
+    });
+  }
+  return preset.source;
 }

@@ -1,6 +1,6 @@
 import { EngineError } from '../core/engine-error.ts';
 import type { EventRow } from './event-log.ts';
-import type { FieldSpec, SourceConfig } from './import-config.ts';
+import type { AttributeSourceConfig, FieldSpec, SourceConfig } from './import-config.ts';
 
 /** Why a row was rejected: a stable code, the column at fault (when one is) and what was wrong. */
 export interface RowProblem {
@@ -198,9 +198,33 @@ function missing(column: string, role: string): RowProblem {
   return { code: 'E_FIELD_MISSING', column, reason: `${role} column '${column}' is empty or absent` };
 }
 
+export interface AttributeRow {
+  key: string;
+  attributes: Record<string, string | number | null>;
+}
+
+/** The parser of an attribute side file's rows: the key (required) and the attribute cells. */
+export function compileAttributeParser(
+  source: AttributeSourceConfig,
+): (read: CellReader) => AttributeRow | RowProblem {
+  const key = compileField(source.key, `${source.of} key`);
+  return (read) => {
+    const id = key(read);
+    if (isProblem(id)) return id;
+    return { key: id, attributes: readAttributes(read, source.attributes) };
+  };
+}
+
 /** Every column the mapping reads, to check against a file's header before the first row. */
-export function columnsUsed(source: SourceConfig): string[] {
+export function columnsUsed(source: SourceConfig | AttributeSourceConfig): string[] {
   const out = new Set<string>();
+  if ('of' in source) {
+    const key = source.key;
+    if (typeof key === 'string') out.add(key);
+    else if ('columns' in key) for (const c of key.columns) out.add(c);
+    for (const c of source.attributes) out.add(c);
+    return [...out];
+  }
   const field = (spec: FieldSpec | undefined) => {
     if (spec === undefined) return;
     if (typeof spec === 'string') out.add(spec);
@@ -223,7 +247,11 @@ export function columnsUsed(source: SourceConfig): string[] {
 }
 
 /** Fails before reading rows when the header lacks a mapped column, listing what the file has. */
-export function checkHeader(path: string, header: string[], source: SourceConfig): void {
+export function checkHeader(
+  path: string,
+  header: string[],
+  source: SourceConfig | AttributeSourceConfig,
+): void {
   const absent = columnsUsed(source).filter((c) => !header.includes(c));
   if (absent.length > 0) {
     throw new EngineError(

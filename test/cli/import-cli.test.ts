@@ -152,6 +152,69 @@ test('train --data saves a model that evaluate --data --load scores, and rejects
   assert.match(bad.stderr, /E_MODEL_INVALID/);
 });
 
+test('a side file of user attributes feeds train --data --user-features --time-features', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-features-cli-'));
+  const lines = ['timestamp,visitorid,event,itemid,transactionid'];
+  const customers = ['visitorid,segment'];
+  for (let user = 0; user < 200; user++) {
+    customers.push(`${user},${user % 2 ? 'gold' : 'basic'}`);
+    for (let k = 0; k < 3; k++) {
+      lines.push(`${1_438_000_000_000 + user * 3_600_000 + k * 60_000},${user},view,${(user + k) % 9},`);
+    }
+  }
+  writeFileSync(join(dir, 'events.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'customers.csv'), `${customers.join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'import.json'),
+    JSON.stringify({
+      sources: [{ preset: 'retailrocket', file: 'events.csv' }],
+      attributes: [{ file: 'customers.csv', of: 'user', key: 'visitorid', attributes: ['segment'] }],
+    }),
+  );
+  const imported = run(['import', '--config', 'import.json', '--no-preview'], dir);
+  assert.equal(imported.status, 0, imported.stderr);
+  assert.match(
+    imported.stdout,
+    /attributes of users from customers\.csv: 200 rows, 200 users of the events described/,
+  );
+  const trained = run(
+    [
+      'train',
+      '--data',
+      'events.nbev',
+      '--model',
+      'gru4rec',
+      '--epochs',
+      '1',
+      '--user-features',
+      'segment',
+      '--time-features',
+      '--out',
+      'm.json',
+      '--json',
+    ],
+    dir,
+  );
+  assert.equal(trained.status, 0, trained.stderr);
+  const model = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8'));
+  assert.deepEqual(model.contextEncoder.columns, [
+    { name: 'segment', kind: 'categorical', values: ['basic', 'gold'] },
+  ]);
+  assert.equal(model.contextEncoder.time, true);
+  assert.equal(model.agent.config.network.contextFeatures, 3 + 4);
+  const evaluated = run(['evaluate', '--data', 'events.nbev', '--load', 'm.json', '--json'], dir);
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  const unknown = run(['train', '--data', 'events.nbev', '--user-features', 'income', '--epochs', '1'], dir);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /E_ATTRIBUTE_UNKNOWN.*'income'/);
+  const preset = run(['import', '--preset', 'retailrocket', 'events.csv', '--attributes', 'nope=x.csv'], dir);
+  assert.equal(preset.status, 2);
+  assert.match(preset.stderr, /E_PRESET_UNKNOWN.*'nope'/);
+  const usage = run(['import', '--preset', 'retailrocket', 'events.csv', '--attributes', 'x.csv'], dir);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /E_USAGE.*PRESET=FILE/);
+});
+
 test('simulate writes a log with propensities that train --data learns from with impressions in the state', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nextbest-simulate-cli-'));
   const sim = run(

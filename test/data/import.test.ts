@@ -232,6 +232,112 @@ describe('presets on the shared datasets', { skip: !existsSync(SHARED) && 'needs
     assert.equal(diginetica.report.sessions, viewSessions + purchaseSessions - 138);
   });
 
+  it('attribute side files join users and items by id; unknown ids are counted, bad rows rejected by line', async () => {
+    const events = write(
+      'shop.csv',
+      [
+        'ts,visitor,event,item,price',
+        '1700000001000,7,view,100,',
+        '1700000002000,7,addtocart,101,9.5',
+        '1700000003000,8,view,100,',
+      ].join('\n'),
+    );
+    const catalogue = write(
+      'catalogue.csv',
+      ['sku;category;price', '100;shoes;30', '101;hats;', ';socks;2', '999;bags;5'].join('\n'),
+    );
+    const customers = write(
+      'customers.jsonl',
+      [
+        '{"id": 7, "profile": {"segment": "gold", "age": 41}}',
+        'not json',
+        '{"id": 8, "profile": {"segment": "new"}}',
+      ].join('\n'),
+    );
+    const rejects = join(dir, 'attributes.rejects.jsonl');
+    const out = join(dir, 'attributes.nbev');
+    const { report } = await importEvents({
+      config: parseImportConfig({
+        sources: [{ file: events, ...retailMapping }],
+        attributes: [
+          { file: catalogue, of: 'item', delimiter: ';', key: 'sku', attributes: ['category', 'price'] },
+          {
+            file: customers,
+            of: 'user',
+            format: 'jsonl',
+            key: 'id',
+            attributes: ['profile.segment', 'profile.age'],
+          },
+        ],
+      }),
+      outputPath: out,
+      rejectsPath: rejects,
+    });
+    assert.deepEqual(
+      report.attributes.map(({ of, rows, matched, unmatched, rejected }) => ({
+        of,
+        rows,
+        matched,
+        unmatched,
+        rejected,
+      })),
+      [
+        { of: 'item', rows: 4, matched: 2, unmatched: 1, rejected: 1 },
+        { of: 'user', rows: 3, matched: 2, unmatched: 0, rejected: 1 },
+      ],
+    );
+    const log = readEventLog(out);
+    const item = (id: string) => log.itemIds.indexOf(id);
+    assert.equal(log.itemAttributes.category[item('100')], 'shoes');
+    assert.equal(log.itemAttributes.price[item('100')], 30);
+    assert.equal(log.itemAttributes.price[item('101')], null, 'an empty cell is missing');
+    const user = (id: string) => log.userIds.indexOf(id);
+    assert.equal(log.userAttributes['profile.segment'][user('7')], 'gold');
+    assert.equal(log.userAttributes['profile.age'][user('7')], 41);
+    assert.equal(log.userAttributes['profile.age'][user('8')] ?? null, null);
+    const rejected = readFileSync(rejects, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      rejected.map((r) => [r.file, r.line, r.code, r.column ?? null]),
+      [
+        [catalogue, 4, 'E_FIELD_MISSING', 'sku'],
+        [customers, 2, 'E_JSON_INVALID', null],
+      ],
+    );
+    // A side file whose header lacks the key names it.
+    await assert.rejects(
+      importEvents({
+        config: parseImportConfig({
+          sources: [{ file: events, ...retailMapping }],
+          attributes: [
+            { file: catalogue, of: 'item', delimiter: ';', key: 'itemId', attributes: ['category'] },
+          ],
+        }),
+      }),
+      (error: EngineError) => error.code === 'E_COLUMN_NOT_FOUND' && /'itemId'/.test(error.message),
+    );
+  });
+
+  it('DIGINETICA views with the item categories side file (preset)', async () => {
+    const { log, report } = await importEvents({
+      config: parseImportConfig({
+        sources: [
+          { preset: 'diginetica-views', file: join(SHARED, 'diginetica/sample_train-item-views.csv') },
+        ],
+        attributes: [
+          { preset: 'diginetica-categories', file: join(SHARED, 'diginetica/product-categories.csv') },
+        ],
+      }),
+    });
+    assert.ok(log);
+    assert.equal(report.attributes[0].matched, log.itemIds.length, 'every viewed item has a category');
+    assert.equal(report.attributes[0].rejected, 0);
+    const categories = new Set(log.itemAttributes.categoryId);
+    assert.ok(categories.size > 100 && categories.size < log.itemIds.length, `${categories.size} categories`);
+  });
+
   it('Open Bandit: impressions with their logging propensities', async () => {
     const { log, report } = await importEvents({
       config: parseImportConfig({

@@ -2,14 +2,14 @@ import { EngineError } from '../../core/engine-error.ts';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { type ImportReport, importEvents } from '../../data/import-events.ts';
 import { prepareLog, splitSummary } from '../../data/prepare.ts';
-import { IMPORT_PRESETS, parseImportConfig } from '../../data/presets.ts';
+import { ATTRIBUTE_PRESETS, IMPORT_PRESETS, parseImportConfig } from '../../data/presets.ts';
 import { parseCommandLine, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
 
 export const importHelp = `nextbest import FILE... (--preset NAME | --config import.json) [--out events.nbev]
-               [--rejects FILE] [--max-reject-fraction 0.5] [--prepare prepare.json] [--no-preview]
+               [--attributes PRESET=FILE]... [--rejects FILE] [--max-reject-fraction 0.5] [--prepare prepare.json] [--no-preview]
                [--quiet] [--json]
 
 Stream event logs (CSV, TSV or JSON lines; .gz is read as gzip) into one columnar file for training.
@@ -22,17 +22,25 @@ ${Object.entries(IMPORT_PRESETS)
   .map(([name, p]) => `  ${name.padEnd(22)} ${p.description}`)
   .join('\n')}
 
+Attribute side files (a catalogue, a CRM export), joined to the events' users or items by id:
+${Object.entries(ATTRIBUTE_PRESETS)
+  .map(([name, p]) => `  ${name.padEnd(22)} ${p.description}`)
+  .join('\n')}
+
 A config file maps columns itself, or names a preset per file:
   {"sources": [{"preset": "diginetica-views", "file": "views.csv"},
                {"preset": "diginetica-purchases", "file": "purchases.csv"}]}
   {"sources": [{"file": "log.csv", "user": "customer", "item": "sku",
                 "eventType": {"column": "kind", "map": {"view": "click", "buy": "purchase"}},
-                "timestamp": {"column": "at", "unit": "iso"}, "value": "price"}]}`;
+                "timestamp": {"column": "at", "unit": "iso"}, "value": "price"}],
+   "attributes": [{"file": "customers.csv", "of": "user", "key": "customer",
+                   "attributes": ["segment", "age"]}]}`;
 
 export async function runImport(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommandLine('import', argv, {
     preset: { type: 'string' },
     config: { type: 'string' },
+    attributes: { type: 'string', multiple: true },
     out: { type: 'string' },
     rejects: { type: 'string' },
     'max-reject-fraction': { type: 'string' },
@@ -66,6 +74,20 @@ export async function runImport(argv: string[]): Promise<number> {
         hint: 'put "file" in each source',
       });
     }
+  }
+  if (flags.attributes !== undefined) {
+    const extra = flags.attributes.map((spec) => {
+      const at = spec.indexOf('=');
+      if (at <= 0 || at === spec.length - 1) {
+        throw new EngineError('E_USAGE', `--attributes takes PRESET=FILE, got '${spec}'`, {
+          path: '--attributes',
+          hint: `attribute presets: ${Object.keys(ATTRIBUTE_PRESETS).join(', ')}`,
+        });
+      }
+      return { preset: spec.slice(0, at), file: spec.slice(at + 1) };
+    });
+    const given = Array.isArray(raw.attributes) ? raw.attributes : [];
+    raw = { ...raw, attributes: [...given, ...extra] };
   }
   if (flags['max-reject-fraction'] !== undefined) {
     raw = { ...raw, maxRejectFraction: Number(flags['max-reject-fraction']) };
@@ -134,6 +156,13 @@ export async function runImport(argv: string[]): Promise<number> {
       .join(', ')}) from ${n(report.users)} users on ${n(report.items)} items, ` +
       `${iso(report.firstTimestampMs)} → ${iso(report.lastTimestampMs)}, in ${seconds.toFixed(1)} s → ${out}`,
   );
+  for (const a of report.attributes) {
+    console.log(
+      `attributes of ${a.of}s from ${a.file}: ${n(a.rows)} rows, ${n(a.matched)} ${a.of}s of the events described` +
+        (a.unmatched > 0 ? `, ${n(a.unmatched)} rows name ${a.of}s no event has (skipped)` : '') +
+        (a.rejected > 0 ? `, ${n(a.rejected)} rejected` : ''),
+    );
+  }
   if (report.rejected > 0) {
     console.log(`\nrejected ${n(report.rejected)} rows (every one is in ${rejectsPath}):`);
     console.log(

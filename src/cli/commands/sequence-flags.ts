@@ -24,6 +24,8 @@ export const sequenceFlagSpecs = {
   'impression-types': { type: 'string' },
   'action-types': { type: 'string' },
   'act-with': { type: 'string' },
+  'user-features': { type: 'string' },
+  'time-features': { type: 'boolean' },
 } as const;
 
 export const sequenceFlagsHelp = `  --epochs 10            passes over the training sessions (the best on validation is kept)
@@ -35,11 +37,13 @@ export const sequenceFlagsHelp = `  --epochs 10            passes over the train
   --history-types click,cart,purchase   event types that make the state (default: all)
   --impression-types impression         event types that enter the state as passed over (default: none)
   --action-types ...     event types trained on as actions (default: all)
-  --act-with supervised  the head that ranks: supervised (SQN's choice) or q`;
+  --act-with supervised  the head that ranks: supervised (SQN's choice) or q
+  --user-features a,b    user attributes read beside the sequence (name, name:numeric or name:categorical)
+  --time-features        also read the hour of day and day of week`;
 
 export function sequenceOptions(
   name: string,
-  flags: Partial<Record<keyof typeof sequenceFlagSpecs, string | undefined>>,
+  flags: Partial<Record<keyof typeof sequenceFlagSpecs, string | boolean | undefined>>,
   seed: number,
 ): SequenceRecommenderOptions {
   const model = SEQUENCE_MODELS[name];
@@ -49,34 +53,40 @@ export function sequenceOptions(
       hint: `models: ${Object.keys(SEQUENCE_MODELS).join(', ')}`,
     });
   }
-  const raw = jsonFlag('rewards', flags.rewards, '{"purchase":1,"click":0.2}');
+  const text = (key: keyof typeof sequenceFlagSpecs) => {
+    const value = flags[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const raw = jsonFlag('rewards', text('rewards'), '{"purchase":1,"click":0.2}');
   const rewards =
     raw === undefined ? undefined : parseConfig(z.record(z.string(), z.number()), raw, '--rewards');
-  const actWith = flags['act-with'];
+  const actWith = text('act-with');
   if (actWith !== undefined && actWith !== 'supervised' && actWith !== 'q') {
     throw new EngineError('E_USAGE', `--act-with must be supervised or q, got '${actWith}'`, {
       path: '--act-with',
     });
   }
-  const extra = flags['agent-config']
-    ? (readJson(flags['agent-config'], 'agent config') as Record<string, unknown>)
-    : {};
+  const agentConfig = text('agent-config');
+  const extra = agentConfig ? (readJson(agentConfig, 'agent config') as Record<string, unknown>) : {};
+  const userFeatures = typeList('userAttributes', text('user-features')).userAttributes;
+  const time = flags['time-features'] === true;
   return {
     ...model,
     seed,
-    epochs: intFlag('epochs', flags.epochs, 10, 1),
-    length: intFlag('length', flags.length, 10, 1),
+    epochs: intFlag('epochs', text('epochs'), 10, 1),
+    length: intFlag('length', text('length'), 10, 1),
     rewards,
-    ...typeList('historyTypes', flags['history-types']),
-    ...typeList('impressionTypes', flags['impression-types']),
-    ...typeList('actionTypes', flags['action-types']),
+    ...typeList('historyTypes', text('history-types')),
+    ...typeList('impressionTypes', text('impression-types')),
+    ...typeList('actionTypes', text('action-types')),
+    ...(userFeatures || time ? { context: { userAttributes: userFeatures ?? [], time } } : {}),
     agent: {
       learningRate: 0.005,
       ...extra,
-      ...(flags['learning-rate'] !== undefined
-        ? { learningRate: numberFlag('learning-rate', flags['learning-rate'], 0.005) }
+      ...(text('learning-rate') !== undefined
+        ? { learningRate: numberFlag('learning-rate', text('learning-rate'), 0.005) }
         : {}),
-      ...(flags.cql !== undefined ? { cqlAlpha: numberFlag('cql', flags.cql, 0) } : {}),
+      ...(text('cql') !== undefined ? { cqlAlpha: numberFlag('cql', text('cql'), 0) } : {}),
       ...(actWith !== undefined ? { actWith } : {}),
     },
   };
