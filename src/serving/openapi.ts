@@ -9,6 +9,7 @@ import {
   rankSchema,
   rewardSchema,
 } from './routes/personalizer.ts';
+import { recommendSchema } from './sequence-service.ts';
 import { serviceConfigSchema } from './service-config.ts';
 
 interface Operation {
@@ -179,6 +180,23 @@ export const OPERATIONS: Record<string, Operation> = {
     body: decisionSchema,
     ok: [201, '{eventId, sessionId, step, actionId, probability, ranking, modelVersion, values?}'],
     errors: [409],
+  },
+  'POST /v1/recommendations': {
+    summary:
+      "The next items for a session from the served sequence model (SQN, GRU4Rec, SASRec: 'serve --sequence-model'); logged as a session decision",
+    tag: 'Sessions',
+    body: recommendSchema,
+    ok: [
+      201,
+      '{eventId, sessionId, step, model, items: [{id, score}], actionId, probability, unknownItems?}',
+    ],
+    errors: [409, 503],
+  },
+  'GET /v1/recommender': {
+    summary: 'The served sequence model: name, catalogue size, event types, user and time features',
+    tag: 'Sessions',
+    ok: [200, '{name, source, items, eventTypes, length, userAttributes, timeFeatures, epochs}'],
+    errors: [503],
   },
   'GET /v1/decisions': {
     summary: 'The newest decisions, one line each (paged backwards with before; filter by sessionId)',

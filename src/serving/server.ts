@@ -14,6 +14,7 @@ import { openApiDocument } from './openapi.ts';
 import { insightRoutes } from './routes/insight.ts';
 import { nativeRoutes } from './routes/native.ts';
 import { personalizerRoutes } from './routes/personalizer.ts';
+import { SequenceService } from './sequence-service.ts';
 import { parseDuration } from './service-config.ts';
 import { ServiceState } from './service-state.ts';
 
@@ -36,6 +37,8 @@ export interface ServerOptions {
   compute?: 'worker' | 'main';
   /** Most decisions, rewards or activations written in one statement (group commit; default 256, 1: none). */
   maxBatch?: number;
+  /** A sequence model file (`nextbest train --data --out model.json`) that POST /v1/recommendations serves. */
+  sequenceModel?: string;
   /** Called after every background learner round. */
   onLearnerRound?: (result: RoundResult | Error) => void;
   logger?: boolean;
@@ -81,9 +84,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       status: 500,
     });
   }
+  // Read the model before anything starts, so a bad file fails the start with its own error.
+  const sequence = options.sequenceModel ? SequenceService.fromFile(options.sequenceModel) : null;
   await migrate(options.sql);
   const state = new ServiceState(options.sql, { maxBatch: options.maxBatch, compute: options.compute });
   await state.start({ pseudonymKey: options.pseudonymKey });
+  state.sequence = sequence;
   const key = digest(options.apiKey);
 
   const app = Fastify({

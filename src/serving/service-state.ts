@@ -16,6 +16,7 @@ import {
   type PolicyConfig,
   parseLearningArguments,
 } from './learning-settings.ts';
+import type { SequenceService } from './sequence-service.ts';
 import { DEFAULT_SERVICE_CONFIG, parseDuration, type ServiceConfig } from './service-config.ts';
 
 export interface DecisionInput {
@@ -69,6 +70,8 @@ export class ServiceState {
     modifiedAt: new Date(),
     createdAt: new Date(),
   };
+  /** The sequence model /v1/recommendations serves (from `serve --sequence-model`), if any. */
+  sequence: SequenceService | null = null;
   private pseudonymKey: Buffer = Buffer.alloc(0);
   private readonly listeners: Array<() => Promise<void>> = [];
 
@@ -138,6 +141,8 @@ export class ServiceState {
     for (const stop of this.listeners) await stop();
     await Promise.allSettled([...this.running]);
     await this.compute.close();
+    this.sequence?.dispose();
+    this.sequence = null;
   }
 
   /**

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/core/config.ts';
 import { EngineError } from '../../src/core/engine-error.ts';
-import { Rng } from '../../src/core/rng.ts';
 import { ContextEncoder } from '../../src/data/context-features.ts';
 import {
   EventLogBuilder,
@@ -12,32 +11,10 @@ import {
 } from '../../src/data/index.ts';
 import { evaluateNextItem, SequenceRecommender } from '../../src/evaluation/index.ts';
 
+import { segmentLog } from '../helpers/segment-log.ts';
+
 const t0 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
-
-/**
- * Every session opens on the same item; what comes next depends only on the user's segment (one of
- * 12), so the sequence alone cannot tell, and the user feature can.
- */
-function segmentLog(users = 1200) {
-  const builder = new EventLogBuilder();
-  const rng = new Rng(3);
-  for (let u = 0; u < users; u++) {
-    const segment = rng.int(12);
-    const attributes = { segment: `s${segment}`, age: 20 + segment * 3 + rng.int(3) };
-    const start = t0 + u * HOUR;
-    builder.add({
-      user: `u${u}`,
-      item: 'home',
-      type: 'click',
-      timestampMs: start,
-      userAttributes: attributes,
-    });
-    builder.add({ user: `u${u}`, item: `pick${segment}`, type: 'click', timestampMs: start + 60_000 });
-    builder.add({ user: `u${u}`, item: `pick${segment}`, type: 'purchase', timestampMs: start + 120_000 });
-  }
-  return prepareLog(builder.build(), parseConfig(prepareConfigSchema, {}, 'prepare'));
-}
 
 describe('user and context features', () => {
   const prepared = segmentLog();

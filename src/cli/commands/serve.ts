@@ -7,7 +7,7 @@ import { intFlag, parseFlags } from '../args.ts';
 
 export const serveHelp = `nextbest serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.nextbest] [--database-url postgres://...]
               [--schema nextbest] [--rate-limit 60000] [--max-batch 256] [--no-learn] [--compute worker|main]
-              [--reports-dir ./reports] [--no-dashboard]
+              [--reports-dir ./reports] [--no-dashboard] [--sequence-model model.json]
 
 The decision service: Azure Personalizer v1.0 (rank, events, configurations, model, logs) under
 /personalizer/v1.0/, the native session API, models and learner under /v1/, and /health.
@@ -22,6 +22,9 @@ address (0: no limit). --max-batch: most decisions, rewards or activations writt
 (group commit: requests that arrive while a write is in flight share the next; 1 writes each alone).
 --compute: where learner rounds and offline evaluations run: a worker thread (default), or main, the
 thread that serves requests.
+--sequence-model: a model from 'nextbest train --data' (SQN, GRU4Rec, SASRec) that POST
+/v1/recommendations serves: a session's history in, the next items out, each answer logged with
+its probability as a session decision whose reward joins like any other.
 The API reference (OpenAPI 3.1) is at /docs, the document at /docs/json.
 The dashboard is at / (sign in with the same key): traffic, reward and exploration over time, model
 versions with promote and rollback, the decision explorer, the HTML reports in --reports-dir, settings.
@@ -70,6 +73,7 @@ export async function runServe(argv: string[]): Promise<number> {
     'no-learn': { type: 'boolean', default: false },
     'reports-dir': { type: 'string' },
     'no-dashboard': { type: 'boolean', default: false },
+    'sequence-model': { type: 'string' },
   });
   if (f.help) {
     console.log(serveHelp);
@@ -103,6 +107,7 @@ export async function runServe(argv: string[]): Promise<number> {
     learn: !f['no-learn'],
     dashboard: !f['no-dashboard'],
     reportsDir: f['reports-dir'] ?? 'reports',
+    ...(f['sequence-model'] ? { sequenceModel: f['sequence-model'] } : {}),
     logger: false,
     onLearnerRound: (round) => {
       const at = new Date().toISOString();

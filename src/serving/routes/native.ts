@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { badRequest, conflict, notFound, parseBody } from '../errors.ts';
+import { ApiError, badRequest, conflict, notFound, parseBody } from '../errors.ts';
 import { learnerConfigSchema } from '../learning-settings.ts';
+import { recommendSchema } from '../sequence-service.ts';
 import type { ServiceState } from '../service-state.ts';
 import {
   actionsSchema,
@@ -39,6 +41,14 @@ export const decisionSchema = z
 export const applySchema = z.object({ force: z.boolean().default(false) }).strict();
 
 export const endSchema = z.object({ reward: z.number().finite().min(-1e6).max(1e6).optional() }).strict();
+
+const noSequenceModel = () =>
+  new ApiError(
+    503,
+    'ServiceUnavailable',
+    "no sequence model is served: start the server with --sequence-model model.json (from 'nextbest train --data')",
+    'E_NO_SEQUENCE_MODEL',
+  );
 
 function positiveInt(text: string, what: string): number {
   const n = Number(text);
@@ -93,6 +103,58 @@ export async function nativeRoutes(api: FastifyInstance, state: ServiceState): P
       ranking: decision.ranking,
       modelVersion: decision.modelVersion,
       ...(body.explain ? { values: decision.scores } : {}),
+    });
+  });
+
+  api.get('/recommender', async () => {
+    if (!state.sequence) throw noSequenceModel();
+    return state.sequence.describe();
+  });
+
+  api.post('/recommendations', async (request, reply) => {
+    const body = parseBody(recommendSchema, request.body);
+    const sequence = state.sequence;
+    if (!sequence) throw noSequenceModel();
+    const eventId = body.eventId ?? randomUUID().replaceAll('-', '');
+    const result = sequence.recommend(body, eventId, Date.now());
+    const actions = result.items.map((item) => ({ id: item.id, features: [] }));
+    const ranking = result.items.map((item) => ({
+      id: item.id,
+      probability: item.id === result.chosenId ? result.propensity : 0,
+    }));
+    // Logged as a session decision: what was shown, the first item's probability, the history as context.
+    const stored = await store.insertInSession({
+      eventId,
+      context: [
+        { history: body.history.slice(-50).map((h) => `${h.type}:${h.itemId}`) },
+        ...(Object.keys(body.userAttributes).length > 0 ? [{ user: body.userAttributes }] : []),
+      ],
+      actions,
+      excluded: body.excluded,
+      ranking,
+      rewardActionId: result.chosenId,
+      propensity: result.propensity,
+      modelVersion: 0,
+      deferred: body.deferActivation,
+      sessionId: body.sessionId,
+      ...(body.userId !== undefined ? { userKey: state.pseudonym(body.userId) } : {}),
+    });
+    if (stored === 'event-exists') throw conflict(`eventId '${eventId}' was already used`, 'E_EVENT_EXISTS');
+    if (stored === 'session-closed') {
+      throw conflict(
+        `session '${body.sessionId}' has ended or belongs to another user: start a new sessionId`,
+        'E_SESSION_CLOSED',
+      );
+    }
+    return reply.code(201).send({
+      eventId,
+      sessionId: body.sessionId,
+      step: stored,
+      model: sequence.model.name,
+      items: result.items,
+      actionId: result.chosenId,
+      probability: result.propensity,
+      ...(result.unknownItems.length > 0 ? { unknownItems: result.unknownItems } : {}),
     });
   });
 
