@@ -11,7 +11,7 @@
  *     [--seeds 5] [--episodes 3000] [--epochs 3] [--evaluation-episodes 500] [--encoders gru[,attention]]
  */
 import { EpsilonSoftPolicy } from '../src/agents/random-policy.ts';
-import type { Environment, Policy } from '../src/core/types.ts';
+import type { Environment, Policy, StepInfo } from '../src/core/types.ts';
 import { EcommerceEnvironment } from '../src/environments/ecommerce.ts';
 import { ItemHistoryEnvironment } from '../src/environments/item-history.ts';
 import {
@@ -56,6 +56,16 @@ const learners: Record<string, (encoder: 'gru' | 'attention') => SequenceRecomme
     historyTypes: interactions,
     impressionTypes: ['impression'],
     rewards,
+    agent: { actWith: 'q', gamma: 0.5, cqlAlpha: 0.5, learningRate: 0.003 },
+  }),
+  // The same, also reading the shopper's price tier (the log's user attribute) beside the sequence.
+  'sqn q-head, CQL 0.5, + price tier': (encoder) => ({
+    encoder,
+    mode: 'sqn',
+    historyTypes: interactions,
+    impressionTypes: ['impression'],
+    rewards,
+    context: { userAttributes: ['priceTier:categorical'] },
     agent: { actWith: 'q', gamma: 0.5, cqlAlpha: 0.5, learningRate: 0.003 },
   }),
   'sqn q-head, no CQL': (encoder) => ({
@@ -113,10 +123,20 @@ for (let seed = 1; seed <= seeds; seed++) {
       model.fit(prepared);
       const seconds = (performance.now() - t0) / 1000;
       const { environment } = afterLog();
+      const contextEncoder = model.contextEncoder;
       const wrapped = new ItemHistoryEnvironment(environment, {
         itemIds: prepared.log.itemIds,
         length: LENGTH,
         impressions: true,
+        ...(contextEncoder
+          ? {
+              context: {
+                features: contextEncoder.size,
+                encode: (info: StepInfo, out: Float32Array, at: number) =>
+                  contextEncoder.encode((name) => (info.profile as Record<string, number>)[name], 0, out, at),
+              },
+            }
+          : {}),
       });
       const agent = model.agent;
       if (!agent) throw new Error('not trained');

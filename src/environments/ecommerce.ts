@@ -240,6 +240,8 @@ export class EcommerceEnvironment implements Environment {
       ...(this.options.candidates > 0 ? { candidates: this.offered.slice() } : {}),
       satisfaction: this.satisfaction,
       user: this.userIndex,
+      // What a shop's CRM would hold about the shopper: fixed per user, so a log can keep it as an attribute.
+      profile: { priceTier: priceTier(this.user.priceSensitivity) },
       ...extra,
     };
   }

@@ -35,6 +35,12 @@ export class ItemHistoryEnvironment implements Environment {
        * for models trained with impression types (`tokenKinds: 2`). Default false: clicks only.
        */
       impressions?: boolean;
+      /**
+       * User/context features appended to the observation after the k items, for models trained with
+       * them: `encode` writes `features` values from the inner environment's info (e.g. its
+       * `profile`) at `at`. Default: none.
+       */
+      context?: { features: number; encode: (info: StepInfo, out: Float32Array, at: number) => void };
     },
   ) {
     this.id = `${inner.id}/item-history`;
@@ -61,13 +67,17 @@ export class ItemHistoryEnvironment implements Environment {
       throw new EngineError('E_CONFIG_INVALID', `${inner.id} has no discrete action space`);
     }
     this.actionSpace = discrete(options.itemIds.length);
-    this.observationSpace = box([options.length], 0, options.itemIds.length * (options.impressions ? 2 : 1));
+    const features = options.context?.features ?? 0;
+    this.observationSpace =
+      features > 0
+        ? box([options.length + features])
+        : box([options.length], 0, options.itemIds.length * (options.impressions ? 2 : 1));
   }
 
   reset(options: { seed?: number } = {}): { observation: Float32Array; info: StepInfo } {
     const { info } = this.inner.reset(options);
     this.history = [];
-    return { observation: this.observe(), info: this.translate(info) };
+    return { observation: this.observe(info), info: this.translate(info) };
   }
 
   step(action: number): StepResult {
@@ -94,14 +104,16 @@ export class ItemHistoryEnvironment implements Environment {
       if (result.info.clicked === true) this.history.push(index);
       else if (this.options.impressions) this.history.push(this.itemOf.length + index);
     }
-    return { ...result, observation: this.observe(), info: this.translate(result.info) };
+    return { ...result, observation: this.observe(result.info), info: this.translate(result.info) };
   }
 
-  private observe(): Float32Array {
+  private observe(info: StepInfo): Float32Array {
     const k = this.options.length;
-    const o = new Float32Array(k);
+    const context = this.options.context;
+    const o = new Float32Array(k + (context?.features ?? 0));
     const recent = this.history.slice(-k);
     for (let i = 0; i < recent.length; i++) o[k - recent.length + i] = recent[i] + 1;
+    context?.encode(info, o, k);
     return o;
   }
 

@@ -24,8 +24,8 @@ const MINUTE = 60_000;
  * A shop's event log written by a simulator under a known behaviour policy: the one kind of log where
  * a policy trained offline can afterwards be run against the truth. Each step becomes an event with
  * the item shown (`info.item`), its outcome (`impression`, `click`, `cart` or `purchase`, from
- * `info.clicked` / `addedToCart` / `purchased`), the shopper (`info.user`), the revenue as the value
- * and the behaviour policy's propensity. Episodes are sessions, an hour apart; steps 10 s apart.
+ * `info.clicked` / `addedToCart` / `purchased`), the shopper (`info.user`) with their visible profile
+ * (`info.profile`) as user attributes, the revenue as the value and the behaviour policy's propensity. Episodes are sessions, an hour apart; steps 10 s apart.
  * Episode e is reset with a seed derived from (seed, e), as in `collectEpisodes`.
  */
 export function simulatorEventLog(options: {
@@ -55,6 +55,7 @@ export function simulatorEventLog(options: {
         );
       }
       const value = typeof info.revenue === 'number' && info.revenue > 0 ? info.revenue : undefined;
+      const profile = profileOf(info);
       builder.add({
         user: typeof info.user === 'number' ? `u${info.user}` : `e${episode}`,
         item: String(item),
@@ -63,6 +64,7 @@ export function simulatorEventLog(options: {
         session: `s${episode}`,
         propensity: decision.propensity,
         ...(value === undefined ? {} : { value }),
+        ...(profile ? { userAttributes: profile } : {}),
       });
     },
   });
@@ -73,6 +75,17 @@ export function simulatorEventLog(options: {
     return total;
   });
   return { log: builder.build(), episodes, returns };
+}
+
+/** The shopper's visible profile (`info.profile`: fixed per user) as user attributes, if the simulator gives one. */
+function profileOf(info: StepInfo): Record<string, string | number> | undefined {
+  const profile = info.profile;
+  if (typeof profile !== 'object' || profile === null) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(profile)) {
+    if (typeof value === 'number' || typeof value === 'string') out[name] = value;
+  }
+  return out;
 }
 
 function outcome(info: StepInfo): (typeof SIMULATED_EVENT_TYPES)[number] {

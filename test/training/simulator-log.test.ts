@@ -112,6 +112,51 @@ describe('event logs written by the ecommerce simulator', () => {
     }
   });
 
+  it('keeps the shopper’s visible profile as user attributes, and serves it back to a model that reads it', () => {
+    const { log } = sim;
+    const tiers = log.userAttributes.priceTier;
+    assert.ok(tiers, 'the log has a priceTier user attribute');
+    const seen = new Set(log.users.subarray(0, log.length));
+    for (const user of seen)
+      assert.ok([0, 0.5, 1].includes(tiers[user] as number), `user ${user}: ${tiers[user]}`);
+    assert.ok(new Set([...seen].map((u) => tiers[u])).size > 1, 'shoppers differ in tier');
+    const prepared = prepareSimulatorLog(log);
+    const model = new SequenceRecommender({
+      mode: 'supervised',
+      epochs: 1,
+      length: 3,
+      context: { userAttributes: ['priceTier:categorical'] },
+      agent: { batchSize: 64, network: { embedding: 8, hidden: 8 }, kernels: 'reference' },
+    });
+    model.fit(prepared);
+    const encoder = model.contextEncoder;
+    assert.ok(encoder);
+    const wrapped = new ItemHistoryEnvironment(new EcommerceEnvironment(world), {
+      itemIds: prepared.log.itemIds,
+      length: 3,
+      context: {
+        features: encoder.size,
+        encode: (info, out, at) =>
+          encoder.encode((name) => (info.profile as Record<string, number>)[name], 0, out, at),
+      },
+    });
+    const { observation, info } = wrapped.reset({ seed: 3 });
+    assert.equal(observation.length, 3 + encoder.size);
+    const expected = new Float32Array(encoder.size);
+    encoder.encode((name) => (info.profile as Record<string, number>)[name], 0, expected, 0);
+    assert.deepEqual([...observation.subarray(3)], [...expected]);
+    assert.equal(
+      expected.reduce((a, b) => a + b),
+      1,
+      'one tier is set',
+    );
+    const agent = model.agent;
+    assert.ok(agent);
+    const { action } = agent.act(observation, { actionMask: info.actionMask as Uint8Array });
+    assert.ok(action >= 0 && action < prepared.log.itemIds.length);
+    model.dispose();
+  });
+
   it('maps candidate-mode simulators and refuses masked or unknown actions with codes', () => {
     const inner = new EcommerceEnvironment({ ...world, candidates: 5 });
     const itemIds = Array.from({ length: 30 }, (_, i) => String(i));
