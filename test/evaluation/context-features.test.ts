@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/core/config.ts';
 import { EngineError } from '../../src/core/engine-error.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { ContextEncoder } from '../../src/data/context-features.ts';
 import {
   EventLogBuilder,
@@ -135,5 +136,69 @@ describe('user and context features', () => {
     plain.model.dispose();
     featured.model.dispose();
     restored.dispose();
+  });
+});
+
+describe('item groups from an item attribute', () => {
+  // 10 categories of 30 items; a session opens on any item of category c, then goes to the hub of
+  // category c + 1. Each opening item is seen only a few times; its category, hundreds.
+  const builder = new EventLogBuilder();
+  const rng = new Rng(8);
+  for (let s = 0; s < 1500; s++) {
+    const c = rng.int(10);
+    const item = `c${c}-i${rng.int(30)}`;
+    const start = t0 + s * HOUR;
+    builder.add({
+      user: `u${s}`,
+      item,
+      type: 'click',
+      timestampMs: start,
+      itemAttributes: { category: `k${c}` },
+    });
+    const hub = `hub${(c + 1) % 10}`;
+    builder.add({ user: `u${s}`, item: hub, type: 'click', timestampMs: start + 60_000 });
+  }
+  const prepared = prepareLog(
+    builder.build(),
+    parseConfig(prepareConfigSchema, { minItemSupport: 1 }, 'prepare'),
+  );
+  const train = (itemGroups?: string) => {
+    const model = new SequenceRecommender({
+      encoder: 'gru',
+      mode: 'supervised',
+      epochs: 2,
+      seed: 4,
+      length: 2,
+      ...(itemGroups ? { itemGroups } : {}),
+      agent: { batchSize: 64, learningRate: 0.01, network: { embedding: 16, hidden: 16 } },
+    });
+    model.fit(prepared);
+    return { model, hr1: evaluateNextItem(model, prepared, { ks: [1] }).groups.click.metrics['hr@1'] };
+  };
+
+  it('items seen rarely borrow their category’s lesson', () => {
+    const plain = train();
+    const grouped = train('category');
+    assert.ok(
+      grouped.hr1.lower > plain.hr1.upper,
+      `grouped ${grouped.hr1.value} vs plain ${plain.hr1.value}`,
+    );
+    const groups = grouped.model.agent?.config.network.itemGroups ?? [];
+    assert.equal(groups.length, prepared.log.itemIds.length);
+    // The hubs carry no category: they share the one group of items without a value.
+    const hub = prepared.log.itemIds.indexOf('hub3');
+    assert.equal(groups[hub], 10);
+    const saved = JSON.parse(JSON.stringify(grouped.model.toJSON(prepared.log.itemIds)));
+    const restored = SequenceRecommender.fromJSON(saved, prepared.log.itemIds, prepared.log.typeNames);
+    assert.equal(
+      evaluateNextItem(restored, prepared, { ks: [1] }).groups.click.metrics['hr@1'].value,
+      grouped.hr1.value,
+    );
+    for (const m of [plain.model, grouped.model, restored]) m.dispose();
+    assert.throws(
+      () => train('colour'),
+      (e: unknown) =>
+        e instanceof EngineError && e.code === 'E_ATTRIBUTE_UNKNOWN' && /category/.test(e.hint ?? ''),
+    );
   });
 });

@@ -91,6 +91,9 @@ describe('sequence encoders: finite-difference gradient checks', () => {
       check(makeHeap(), { encoder: 'gru', tokenKinds: 2 }, `${name}/gru-kinds`, input);
     });
     for (const encoder of ['gru', 'attention'] as const) {
+      test(`item groups (input embeddings and per-head output vectors), ${encoder} (${name} kernels)`, () => {
+        check(makeHeap(), { encoder, itemGroups: [0, 1, 0, 2, 1, 2, 0] }, `${name}/${encoder}-groups`);
+      });
       test(`user/context features beside the sequence, ${encoder} (${name} kernels)`, () => {
         // The empty fourth row is scored from its context alone.
         check(makeHeap(), { encoder, contextFeatures: 3 }, `${name}/${encoder}-context`);

@@ -26,6 +26,7 @@ export const sequenceFlagSpecs = {
   'act-with': { type: 'string' },
   'user-features': { type: 'string' },
   'time-features': { type: 'boolean' },
+  'item-groups': { type: 'string' },
 } as const;
 
 export const sequenceFlagsHelp = `  --epochs 10            passes over the training sessions (the best on validation is kept)
@@ -39,7 +40,8 @@ export const sequenceFlagsHelp = `  --epochs 10            passes over the train
   --action-types ...     event types trained on as actions (default: all)
   --act-with supervised  the head that ranks: supervised (SQN's choice) or q
   --user-features a,b    user attributes read beside the sequence (name, name:numeric or name:categorical)
-  --time-features        also read the hour of day and day of week`;
+  --time-features        also read the hour of day and day of week
+  --item-groups category an item attribute that groups items (embedding and score shared per group)`;
 
 export function sequenceOptions(
   name: string,
@@ -80,6 +82,7 @@ export function sequenceOptions(
     ...typeList('impressionTypes', text('impression-types')),
     ...typeList('actionTypes', text('action-types')),
     ...(userFeatures || time ? { context: { userAttributes: userFeatures ?? [], time } } : {}),
+    ...(text('item-groups') ? { itemGroups: text('item-groups') } : {}),
     agent: {
       learningRate: 0.005,
       ...extra,

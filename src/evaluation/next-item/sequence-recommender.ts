@@ -44,6 +44,12 @@ export interface SequenceRecommenderOptions {
    * day and week (see `ContextEncoder`). Default: none.
    */
   context?: ContextFeatureSpecInput;
+  /**
+   * An item attribute (e.g. the category) whose values group the items: each group adds an input
+   * embedding and an output vector to its items (see `itemGroups`). Items without a value share one
+   * group. Default: none.
+   */
+  itemGroups?: string;
   /** Other SQN settings (learning rate, batch size, CQL, γ...). */
   agent?: Partial<Omit<SqnConfigInput, 'algorithm' | 'observationSpace' | 'actionSpace'>>;
   /** Keep the weights of the epoch with the best validation NDCG@10 (default), or the last epoch's. */
@@ -51,7 +57,7 @@ export interface SequenceRecommenderOptions {
   onEpoch?: (report: EpochReport) => void;
 }
 
-type TypeLists = 'historyTypes' | 'actionTypes' | 'impressionTypes' | 'context';
+type TypeLists = 'historyTypes' | 'actionTypes' | 'impressionTypes' | 'context' | 'itemGroups';
 
 export interface EpochReport {
   epoch: number;
@@ -102,6 +108,7 @@ export class SequenceRecommender implements NextItemModel {
       ...(options.actionTypes ? { actionTypes: [...options.actionTypes] } : {}),
       ...(options.impressionTypes ? { impressionTypes: [...options.impressionTypes] } : {}),
       ...(options.context ? { context: contextFeatureSpecSchema.parse(options.context) } : {}),
+      ...(options.itemGroups ? { itemGroups: options.itemGroups } : {}),
     };
     this.name = sequenceModelName(this.options.encoder, this.options.mode);
   }
@@ -128,6 +135,7 @@ export class SequenceRecommender implements NextItemModel {
           encoder: o.encoder,
           tokenKinds: o.impressionTypes ? 2 : 1,
           contextFeatures: F,
+          ...(o.itemGroups ? { itemGroups: itemGroupsOf(prepared, o.itemGroups) } : {}),
         },
       },
       'sequence model config',
@@ -325,6 +333,36 @@ const sequenceModelDocumentSchema = z.object({
   agent: z.record(z.string(), z.unknown()),
 });
 export type SequenceModelDocument = z.output<typeof sequenceModelDocumentSchema>;
+
+/** Group index of each item from an item attribute: values in first-seen order, missing values one group. */
+function itemGroupsOf(prepared: PreparedLog, attribute: string): number[] {
+  const { log } = prepared;
+  const values = log.itemAttributes[attribute];
+  if (!values) {
+    const known = Object.keys(log.itemAttributes);
+    throw new EngineError('E_ATTRIBUTE_UNKNOWN', `the log has no item attribute '${attribute}'`, {
+      hint:
+        known.length > 0
+          ? `choose among: ${known.join(', ')}`
+          : 'import the log with itemAttributes in the mapping or an item attributes side file (e.g. --attributes diginetica-categories=product-categories.csv)',
+      path: 'itemGroups',
+    });
+  }
+  const index = new Map<string, number>();
+  const missing = -1;
+  const groups = log.itemIds.map((_, i) => {
+    const v = values[i];
+    if (v === null || v === undefined || v === '') return missing;
+    const key = String(v);
+    let g = index.get(key);
+    if (g === undefined) {
+      g = index.size;
+      index.set(key, g);
+    }
+    return g;
+  });
+  return groups.map((g) => (g === missing ? index.size : g));
+}
 
 function shuffle(order: Int32Array, rng: Rng): void {
   for (let i = order.length - 1; i > 0; i--) {

@@ -32,6 +32,12 @@ export const sequenceNetworkSchema = z
      * by sequence and context together; with no history the context alone sets the scores.
      */
     contextFeatures: z.number().int().min(0).max(4096).default(0),
+    /**
+     * The group (e.g. category) of each item, 0..G−1, one per item (absent = none). A group has an
+     * input embedding added to its items' and, per head, an output vector added to its items'
+     * scores, so items seen rarely borrow what their group's items taught.
+     */
+    itemGroups: z.array(z.number().int().min(0).max(1_000_000)).optional(),
   })
   .strict();
 export type SequenceNetworkOptions = z.output<typeof sequenceNetworkSchema>;
@@ -44,6 +50,10 @@ interface Workspace {
   mask: Uint8Array;
   items: Int32Array;
   context: Tensor;
+  /** B×G group scores of one head, and their gradient; Uᵀ (G×H) scratch. */
+  groupScores: Tensor;
+  dGroupScores: Tensor;
+  groupTransposed: Tensor;
   x0: Tensor;
   dX0: Tensor;
   last: Tensor;
@@ -77,6 +87,12 @@ export class SequenceNetwork {
   private readonly finalBias: number;
   /** F×H map of the context features into the representation (F = contextFeatures). */
   private readonly contextWeight: number;
+  /** Group of each item, G groups (0 when the network has none). */
+  private readonly groupOf: Int32Array;
+  private readonly groups: number;
+  /** G×E group input embeddings, and per head an H×G output map. */
+  private readonly groupEmbedding: number;
+  private readonly groupWeights: Partial<Record<SequenceHead, number>> = {};
   private readonly headWeights: Record<SequenceHead, { weight: number; bias: number }>;
   private readonly gru: GruLayer | null;
   private readonly attention: AttentionStack | null;
@@ -111,7 +127,18 @@ export class SequenceNetwork {
     }
     const F = this.options.contextFeatures;
     this.contextWeight = F > 0 ? plan.take(F * this.width, { uniform: 1 / Math.sqrt(F) }) : 0;
+    const groupOf = this.options.itemGroups;
+    if (groupOf && groupOf.length !== itemCount) {
+      throw new RangeError(
+        `itemGroups names the group of ${groupOf.length} items; the catalogue has ${itemCount}`,
+      );
+    }
+    this.groupOf = Int32Array.from(groupOf ?? []);
+    this.groups = groupOf && groupOf.length > 0 ? Math.max(...groupOf) + 1 : 0;
+    this.groupEmbedding = this.groups > 0 ? plan.take(this.groups * E, { uniform: 1 / Math.sqrt(E) }) : 0;
     const bound = { uniform: 1 / Math.sqrt(this.width) };
+    if (this.groups > 0)
+      for (const head of heads) this.groupWeights[head] = plan.take(this.width * this.groups, bound);
     const headWeights = {} as Record<SequenceHead, { weight: number; bias: number }>;
     for (const head of heads) {
       headWeights[head] = {
@@ -141,6 +168,9 @@ export class SequenceNetwork {
       mask: new Uint8Array(maxBatch * T),
       items: new Int32Array(maxBatch * T),
       context: heap.alloc(maxBatch * Math.max(1, this.options.contextFeatures)),
+      groupScores: heap.alloc(maxBatch * Math.max(1, this.groups)),
+      dGroupScores: heap.alloc(maxBatch * Math.max(1, this.groups)),
+      groupTransposed: heap.alloc(Math.max(1, this.groups * H)),
       x0: heap.alloc(maxBatch * T * E),
       dX0: heap.alloc(maxBatch * T * E),
       last: heap.alloc(maxBatch * H),
@@ -198,6 +228,10 @@ export class SequenceNetwork {
       const from = base + this.embedding + item * E;
       const pos = base + this.positions + (r % T) * E;
       for (let j = 0; j < E; j++) f[to + j] = f[from + j] * scale + (this.attention ? f[pos + j] : 0);
+      if (this.groups > 0) {
+        const group = base + this.groupEmbedding + this.groupOf[(item - 1) % N] * E;
+        for (let j = 0; j < E; j++) f[to + j] += f[group + j] * scale;
+      }
     }
     if (this.gru && ws.gru) {
       const last = this.gru.forward(this.heap, base, ws.gru, ws.x0.offset, ws.mask, batch);
@@ -257,6 +291,30 @@ export class SequenceNetwork {
         N,
         Activation.none,
       );
+      const groupWeight = this.groupWeights[head];
+      if (groupWeight !== undefined) {
+        // scores[b, i] += rep_b · U[:, group(i)]
+        const G = this.groups;
+        kern.gemm(
+          ws.groupScores.offset,
+          ws.rep.offset,
+          base + groupWeight,
+          0,
+          batch,
+          H,
+          G,
+          H,
+          1,
+          false,
+          Activation.none,
+        );
+        const f = kern.f32;
+        const out = ws.heads[head].offset;
+        const scores = ws.groupScores.offset;
+        for (let b = 0; b < batch; b++) {
+          for (let i = 0; i < N; i++) f[out + b * N + i] += f[scores + b * G + this.groupOf[i]];
+        }
+      }
       result[head] = ws.heads[head].data.subarray(0, batch * N);
     }
     return result;
@@ -300,6 +358,20 @@ export class SequenceNetwork {
         for (let i = 0; i < batch * H; i++) f[ws.dRep.offset + i] += f[ws.dRepHead.offset + i];
       }
       first = false;
+      const groupWeight = this.groupWeights[head];
+      if (groupWeight !== undefined) {
+        // ∂L/∂groupScores[b, g] = Σ over items i of group g of ∂L/∂scores[b, i]; then U and rep.
+        const G = this.groups;
+        const f = kern.f32;
+        const dG = ws.dGroupScores.offset;
+        f.fill(0, dG, dG + batch * G);
+        for (let b = 0; b < batch; b++) {
+          for (let i = 0; i < N; i++) f[dG + b * G + this.groupOf[i]] += d[b * N + i];
+        }
+        kern.gemm(gradBase + groupWeight, ws.rep.offset, dG, 0, H, batch, G, 1, H, true, Activation.none);
+        kern.transpose(ws.groupTransposed.offset, base + groupWeight, H, G);
+        kern.gemm(ws.dRep.offset, dG, ws.groupTransposed.offset, 0, batch, G, H, G, 1, true, Activation.none);
+      }
     }
     if (first) return;
     const F = this.options.contextFeatures;
@@ -363,6 +435,10 @@ export class SequenceNetwork {
       const from = ws.dX0.offset + r * E;
       const to = dEmb + item * E;
       for (let j = 0; j < E; j++) f[to + j] += f[from + j] * scale;
+      if (this.groups > 0) {
+        const group = gradBase + this.groupEmbedding + this.groupOf[(item - 1) % N] * E;
+        for (let j = 0; j < E; j++) f[group + j] += f[from + j] * scale;
+      }
       if (this.attention) {
         const pos = dPos + (r % T) * E;
         for (let j = 0; j < E; j++) f[pos + j] += f[from + j];
@@ -385,6 +461,9 @@ export class SequenceNetwork {
     for (const ws of this.workspaces) {
       for (const t of [
         ws.context,
+        ws.groupScores,
+        ws.dGroupScores,
+        ws.groupTransposed,
         ws.x0,
         ws.dX0,
         ws.last,
