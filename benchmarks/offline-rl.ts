@@ -30,7 +30,16 @@ const encoders = flag('encoders', 'gru').split(',') as Array<'gru' | 'attention'
 const wanted = flag('datasets', 'shop,diginetica,retailrocket,yoochoose').split(',');
 const shared = join(import.meta.dirname, '../../shared/data');
 
-const datasets = [
+const datasets: Array<{
+  key: string;
+  name: string;
+  sources: () => Array<{ preset: string; file: string }>;
+  attributes?: () => Array<{ preset: string; file: string }>;
+  itemGroups?: string;
+  prepare: Record<string, unknown>;
+  purchase: string[];
+  epochs: number;
+}> = [
   {
     key: 'shop',
     name: 'synthetic shop log (examples/make-shop-log.ts, 20,000 events)',
@@ -46,6 +55,11 @@ const datasets = [
       { preset: 'diginetica-views', file: join(shared, 'diginetica/sample_train-item-views.csv') },
       { preset: 'diginetica-purchases', file: join(shared, 'diginetica/train-purchases.csv') },
     ],
+    // The item categories side file: the encoders also run with the category as an item group.
+    attributes: () => [
+      { preset: 'diginetica-categories', file: join(shared, 'diginetica/product-categories.csv') },
+    ],
+    itemGroups: 'categoryId',
     prepare: {},
     purchase: ['purchase'],
     epochs: 10,
@@ -77,7 +91,9 @@ for (const dataset of datasets) {
     console.log(`\n### ${dataset.name}: skipped, ${shared} is absent`);
     continue;
   }
-  const { log } = await importEvents({ config: parseImportConfig({ sources: dataset.sources() }) });
+  const { log } = await importEvents({
+    config: parseImportConfig({ sources: dataset.sources(), attributes: dataset.attributes?.() ?? [] }),
+  });
   if (!log) throw new Error('no log');
   const prepared = prepareLog(log, parseConfig(prepareConfigSchema, dataset.prepare, 'prepare'));
   const split = splitSummary(prepared);
@@ -105,10 +121,13 @@ for (const dataset of datasets) {
       seconds: [],
     });
   }
+  const groupings = dataset.itemGroups ? [undefined, dataset.itemGroups] : [undefined];
   for (const encoder of encoders) {
-    for (const mode of ['supervised', 'sqn'] as const) {
+    for (const [mode, itemGroups] of (['supervised', 'sqn'] as const).flatMap((m) =>
+      groupings.map((g) => [m, g] as const),
+    )) {
       const row = {
-        model: sequenceModelName(encoder, mode),
+        model: `${sequenceModelName(encoder, mode)}${itemGroups ? ` + ${itemGroups} groups` : ''}`,
         click: [] as number[],
         purchase: [] as number[],
         clickN: 0,
@@ -122,6 +141,7 @@ for (const dataset of datasets) {
           mode,
           epochs: dataset.epochs,
           seed,
+          ...(itemGroups ? { itemGroups } : {}),
           agent: { learningRate: 0.005 },
         });
         model.fit(prepared);
