@@ -71,17 +71,7 @@ export class ContextEncoder {
     const columns: Column[] = [];
     for (const entry of spec.userAttributes) {
       const [name, forced] = entry.split(':') as [string, 'numeric' | 'categorical' | undefined];
-      const values = log.userAttributes[name];
-      if (!values) {
-        const known = Object.keys(log.userAttributes);
-        throw new EngineError('E_ATTRIBUTE_UNKNOWN', `the log has no user attribute '${name}'`, {
-          hint:
-            known.length > 0
-              ? `choose among: ${known.join(', ')}`
-              : 'import the log with userAttributes in the column mapping, or an attributes side file',
-          path: 'userAttributes',
-        });
-      }
+      const values = attributeColumn(log, 'user', name, 'userAttributes');
       const seen: Attribute[] = [];
       for (const u of trainUsers) seen.push(values[u]);
       const present = seen.filter((v) => v !== null && v !== undefined && v !== '');
@@ -177,6 +167,26 @@ export class ContextEncoder {
   encodeUser(log: EventLog, user: number, timestampMs: number, out: Float32Array, at: number): void {
     this.encode((name) => log.userAttributes[name]?.[user], timestampMs, out, at);
   }
+}
+
+/** A user or item attribute column of a log; an unknown name is E_ATTRIBUTE_UNKNOWN listing the known ones. */
+export function attributeColumn(
+  log: EventLog,
+  of: 'user' | 'item',
+  name: string,
+  path: string,
+): (string | number | null)[] {
+  const table = of === 'user' ? log.userAttributes : log.itemAttributes;
+  const values = table[name];
+  if (values) return values;
+  const known = Object.keys(table);
+  throw new EngineError('E_ATTRIBUTE_UNKNOWN', `the log has no ${of} attribute '${name}'`, {
+    hint:
+      known.length > 0
+        ? `choose among: ${known.join(', ')}`
+        : `import the log with ${of}Attributes in the column mapping, or an attributes side file (import --attributes PRESET=FILE, or "attributes" in the import config)`,
+    path,
+  });
 }
 
 function usersOfPart(prepared: PreparedLog, part: number): Set<number> {

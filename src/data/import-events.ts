@@ -177,25 +177,11 @@ async function importSource(
   rejects: RejectSink,
   onProgress: ImportOptions['onProgress'],
 ): Promise<SourceReport> {
-  const parse = compileRowParser(source);
   const report: SourceReport = { file: path, rows: 0, imported: 0, rejected: 0 };
-  await readRows(
-    path,
-    source,
-    (header) => checkHeader(path, header, source),
-    (row, line, raw) => {
-      report.rows++;
-      const result = isRowProblem(row) ? row : parse(row);
-      if (isRowProblem(result)) {
-        report.rejected++;
-        rejects.add({ file: path, line, ...result }, raw);
-      } else {
-        builder.add(result);
-        report.imported++;
-      }
-    },
-    (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
-  );
+  await readParsedRows(path, source, compileRowParser(source), report, rejects, onProgress, (row) => {
+    builder.add(row);
+    report.imported++;
+  });
   return report;
 }
 
@@ -207,7 +193,6 @@ async function importAttributes(
   rejects: RejectSink,
   onProgress: ImportOptions['onProgress'],
 ): Promise<AttributeReport> {
-  const parse = compileAttributeParser(source);
   const report: AttributeReport = {
     file: path,
     of: source.of,
@@ -216,6 +201,26 @@ async function importAttributes(
     unmatched: 0,
     rejected: 0,
   };
+  await readParsedRows(path, source, compileAttributeParser(source), report, rejects, onProgress, (row) => {
+    if (builder.setAttributesOf(source.of, row.key, row.attributes)) report.matched++;
+    else report.unmatched++;
+  });
+  return report;
+}
+
+/**
+ * Reads a file's rows through a mapping's parser: rows that cannot be read or parsed are counted and
+ * written to the rejects with their line; the rest go to `keep`.
+ */
+async function readParsedRows<T extends object>(
+  path: string,
+  source: SourceConfig | AttributeSourceConfig,
+  parse: (read: CellReader) => T | RowProblem,
+  report: { rows: number; rejected: number },
+  rejects: RejectSink,
+  onProgress: ImportOptions['onProgress'],
+  keep: (row: T) => void,
+): Promise<void> {
   await readRows(
     path,
     source,
@@ -226,12 +231,10 @@ async function importAttributes(
       if (isRowProblem(result)) {
         report.rejected++;
         rejects.add({ file: path, line, ...result }, raw);
-      } else if (builder.setAttributesOf(source.of, result.key, result.attributes)) report.matched++;
-      else report.unmatched++;
+      } else keep(result);
     },
     (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
   );
-  return report;
 }
 
 /** How a file is laid out: the part of a mapping every reader shares. */

@@ -80,7 +80,10 @@ describe('serving a sequence model: POST /v1/recommendations', async () => {
     // Rewards join through the session decision routes, as for any decision.
     const reward = await post('/v1/decisions/rec-1/reward', { value: 1 });
     assert.equal(reward.statusCode, 204, reward.body);
-    assert.deepEqual((await app.nextbest.store.get('rec-1'))?.rewards.map((r) => r.value), [1]);
+    assert.deepEqual(
+      (await app.nextbest.store.get('rec-1'))?.rewards.map((r) => r.value),
+      [1],
+    );
     // The same event id again is a conflict; nothing is overwritten.
     const again = await post('/v1/recommendations', {
       sessionId: 'explore-1',

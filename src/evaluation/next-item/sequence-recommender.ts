@@ -6,6 +6,7 @@ import { EngineError } from '../../core/engine-error.ts';
 import { Rng } from '../../core/rng.ts';
 import { box, discrete } from '../../core/spaces.ts';
 import {
+  attributeColumn,
   ContextEncoder,
   type ContextFeatureSpecInput,
   contextFeatureSpecSchema,
@@ -337,17 +338,7 @@ export type SequenceModelDocument = z.output<typeof sequenceModelDocumentSchema>
 /** Group index of each item from an item attribute: values in first-seen order, missing values one group. */
 function itemGroupsOf(prepared: PreparedLog, attribute: string): number[] {
   const { log } = prepared;
-  const values = log.itemAttributes[attribute];
-  if (!values) {
-    const known = Object.keys(log.itemAttributes);
-    throw new EngineError('E_ATTRIBUTE_UNKNOWN', `the log has no item attribute '${attribute}'`, {
-      hint:
-        known.length > 0
-          ? `choose among: ${known.join(', ')}`
-          : 'import the log with itemAttributes in the mapping or an item attributes side file (e.g. --attributes diginetica-categories=product-categories.csv)',
-      path: 'itemGroups',
-    });
-  }
+  const values = attributeColumn(log, 'item', attribute, 'itemGroups');
   const index = new Map<string, number>();
   const missing = -1;
   const groups = log.itemIds.map((_, i) => {
