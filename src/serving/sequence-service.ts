@@ -38,6 +38,11 @@ export const recommendSchema = z
      * so that later policies can be evaluated off-policy on these logs (default true).
      */
     explore: z.boolean().default(true),
+    /**
+     * Softmax temperature of that draw (default: the model's own, 1). Lower keeps the first item
+     * closer to the best one; the logged probability is always the one the draw used.
+     */
+    temperature: z.number().min(0.001).max(100).optional(),
     eventId: eventIdSchema.optional(),
     deferActivation: z.boolean().default(false),
   })
@@ -168,7 +173,7 @@ export class SequenceService {
     let first = ranked[0];
     let propensity = 1;
     if (request.explore) {
-      const temperature = this.model.agent?.config.temperature ?? 1;
+      const temperature = request.temperature ?? this.model.agent?.config.temperature ?? 1;
       const p = softmaxProbabilities(scores, scores.length, temperature, allowed);
       first = new Rng(seedOf(eventId)).categorical(p);
       propensity = p[first];

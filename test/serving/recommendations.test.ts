@@ -93,6 +93,20 @@ describe('serving a sequence model: POST /v1/recommendations', async () => {
     assert.equal(again.statusCode, 409);
   });
 
+  test('a lower temperature keeps the drawn first item near the best, and logs its probability', async () => {
+    const r = await post('/v1/recommendations', {
+      sessionId: 'cool',
+      history: home,
+      userAttributes: { segment: 's4' },
+      temperature: 0.01,
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    assert.equal(r.json().actionId, 'pick4');
+    assert.ok(r.json().probability > 0.99, `${r.json().probability}`);
+    const bad = await post('/v1/recommendations', { sessionId: 'cool', temperature: 0 });
+    assert.equal(bad.statusCode, 400);
+  });
+
   test('candidates and exclusions bound what is returned', async () => {
     const r = await post('/v1/recommendations', {
       sessionId: 'bounded',
