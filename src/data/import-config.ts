@@ -48,14 +48,33 @@ const timestampSchema = z.union([
 ]);
 export type TimestampSpec = z.output<typeof timestampSchema>;
 
+/** Where a file is and how it is laid out: the fields every mapping (events or attributes) shares. */
+const fileLayoutShape = {
+  file: z.string().min(1).optional(),
+  format: z.enum(['csv', 'jsonl']).default('csv'),
+  delimiter: z.string().length(1).default(','),
+  /** The file's first line names the columns; otherwise give `columns`. */
+  header: z.boolean().default(true),
+  columns: z.array(columnName).optional(),
+  /** Cell values that mean "no value". */
+  missing: z.array(z.string()).default(['', 'NA', 'null', 'NULL', 'NaN']),
+};
+
+/** A headerless CSV must name its columns. */
+const namesItsColumns: [
+  (s: { header: boolean; format: string; columns?: string[] }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (s) => s.header || s.format === 'jsonl' || s.columns !== undefined,
+  {
+    message: 'a CSV without a header line needs columns: [...] naming its columns in order',
+    path: ['columns'],
+  },
+];
+
 export const sourceSchema = z
   .object({
-    file: z.string().min(1).optional(),
-    format: z.enum(['csv', 'jsonl']).default('csv'),
-    delimiter: z.string().length(1).default(','),
-    /** The file's first line names the columns; otherwise give `columns`. */
-    header: z.boolean().default(true),
-    columns: z.array(columnName).optional(),
+    ...fileLayoutShape,
     user: fieldSchema.optional(),
     item: fieldSchema,
     session: fieldSchema.optional(),
@@ -65,18 +84,13 @@ export const sourceSchema = z
     propensity: columnName.optional(),
     userAttributes: z.array(columnName).default([]),
     itemAttributes: z.array(columnName).default([]),
-    /** Cell values that mean "no value". */
-    missing: z.array(z.string()).default(['', 'NA', 'null', 'NULL', 'NaN']),
   })
   .strict()
   .refine((s) => s.user !== undefined || s.session !== undefined, {
     message: 'give user or session (a log without users keys each session as its own user)',
     path: ['user'],
   })
-  .refine((s) => s.header || s.format === 'jsonl' || s.columns !== undefined, {
-    message: 'a CSV without a header line needs columns: [...] naming its columns in order',
-    path: ['columns'],
-  });
+  .refine(...namesItsColumns);
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type SourceInput = z.input<typeof sourceSchema>;
 
@@ -87,23 +101,15 @@ export type SourceInput = z.input<typeof sourceSchema>;
  */
 export const attributeSourceSchema = z
   .object({
-    file: z.string().min(1).optional(),
+    ...fileLayoutShape,
     /** Whose attributes these are. */
     of: z.enum(['user', 'item']),
-    format: z.enum(['csv', 'jsonl']).default('csv'),
-    delimiter: z.string().length(1).default(','),
-    header: z.boolean().default(true),
-    columns: z.array(columnName).optional(),
     /** The column (or columns, joined) holding the id as the events name it. */
     key: fieldSchema,
     attributes: z.array(columnName).min(1),
-    missing: z.array(z.string()).default(['', 'NA', 'null', 'NULL', 'NaN']),
   })
   .strict()
-  .refine((s) => s.header || s.format === 'jsonl' || s.columns !== undefined, {
-    message: 'a CSV without a header line needs columns: [...] naming its columns in order',
-    path: ['columns'],
-  });
+  .refine(...namesItsColumns);
 export type AttributeSourceConfig = z.output<typeof attributeSourceSchema>;
 export type AttributeSourceInput = z.input<typeof attributeSourceSchema>;
 

@@ -218,18 +218,16 @@ export function compileAttributeParser(
 /** Every column the mapping reads, to check against a file's header before the first row. */
 export function columnsUsed(source: SourceConfig | AttributeSourceConfig): string[] {
   const out = new Set<string>();
-  if ('of' in source) {
-    const key = source.key;
-    if (typeof key === 'string') out.add(key);
-    else if ('columns' in key) for (const c of key.columns) out.add(c);
-    for (const c of source.attributes) out.add(c);
-    return [...out];
-  }
   const field = (spec: FieldSpec | undefined) => {
     if (spec === undefined) return;
     if (typeof spec === 'string') out.add(spec);
     else if ('columns' in spec) for (const c of spec.columns) out.add(c);
   };
+  if ('of' in source) {
+    field(source.key);
+    for (const c of source.attributes) out.add(c);
+    return [...out];
+  }
   field(source.item);
   field(source.user);
   field(source.session);

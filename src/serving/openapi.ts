@@ -2,14 +2,13 @@ import { z } from 'zod';
 import { evaluationRequestSchema } from './evaluations.ts';
 import { learnerConfigSchema, policySchema } from './learning-settings.ts';
 import { activityQuery, explainQuery, importanceQuery, listQuery, reportQuery } from './routes/insight.ts';
-import { applySchema, decisionSchema, endSchema } from './routes/native.ts';
+import { applySchema, decisionSchema, endSchema, recommendSchema } from './routes/native.ts';
 import {
   multiSlotRankSchema,
   multiSlotRewardSchema,
   rankSchema,
   rewardSchema,
 } from './routes/personalizer.ts';
-import { recommendSchema } from './sequence-service.ts';
 import { serviceConfigSchema } from './service-config.ts';
 
 interface Operation {

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError, badRequest, conflict, notFound, parseBody } from '../errors.ts';
 import { learnerConfigSchema } from '../learning-settings.ts';
-import { recommendSchema } from '../sequence-service.ts';
 import type { ServiceState } from '../service-state.ts';
 import {
   actionsSchema,
@@ -36,6 +35,43 @@ export const decisionSchema = z
     explain: z.boolean().default(false),
   })
   .strict();
+
+const itemId = z.string().min(1).max(256);
+
+/** POST /v1/recommendations: the next items for a session, from a trained sequence model (SQN, GRU4Rec, SASRec). */
+export const recommendSchema = z
+  .object({
+    sessionId: idSchema('sessionId'),
+    /** Stored only as a keyed hash. */
+    userId: z.string().min(1).max(256).optional(),
+    /** The session's interactions so far, oldest first (the model reads its last k). */
+    history: z
+      .array(z.object({ itemId, type: z.string().min(1).max(64).default('click') }).strict())
+      .max(500)
+      .default([]),
+    /** The user's attributes, for a model trained with --user-features. */
+    userAttributes: z.record(z.string(), z.union([z.string().max(256), z.number(), z.null()])).default({}),
+    /** How many items to return. */
+    count: z.number().int().min(1).max(100).default(10),
+    /** Rank only these items (default: the whole catalogue the model knows). */
+    candidates: z.array(itemId).min(1).max(10_000).optional(),
+    /** Items never to return (bought already, out of stock). */
+    excluded: z.array(itemId).max(10_000).default([]),
+    /**
+     * Draw the first item from the model's softmax instead of taking the best, logging its probability,
+     * so that later policies can be evaluated off-policy on these logs (default true).
+     */
+    explore: z.boolean().default(true),
+    /**
+     * Softmax temperature of that draw (default: the model's own, 1). Lower keeps the first item
+     * closer to the best one; the logged probability is always the one the draw used.
+     */
+    temperature: z.number().min(0.001).max(100).optional(),
+    eventId: eventIdSchema.optional(),
+    deferActivation: z.boolean().default(false),
+  })
+  .strict();
+export type RecommendRequest = z.output<typeof recommendSchema>;
 
 /** POST /v1/evaluations/{id}/apply: force applies a suggestion whose gain interval includes 0. */
 export const applySchema = z.object({ force: z.boolean().default(false) }).strict();
