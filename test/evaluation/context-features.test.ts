@@ -12,7 +12,7 @@ import {
 } from '../../src/data/index.ts';
 import { evaluateNextItem, SequenceRecommender } from '../../src/evaluation/index.ts';
 
-import { segmentLog } from '../helpers/segment-log.ts';
+import { segmentLog, segmentModelOptions } from '../helpers/segment-log.ts';
 
 const t0 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -110,15 +110,7 @@ describe('user and context features', () => {
 
   it('with the segment as a feature, SQN ranks the segment’s item first; from the sequence alone it cannot', () => {
     const train = (context?: { userAttributes: string[] }) => {
-      const model = new SequenceRecommender({
-        encoder: 'gru',
-        mode: 'sqn',
-        epochs: 6,
-        seed: 1,
-        length: 3,
-        ...(context ? { context } : {}),
-        agent: { batchSize: 64, learningRate: 0.01, network: { embedding: 16, hidden: 16 } },
-      });
+      const model = new SequenceRecommender(segmentModelOptions(context));
       model.fit(prepared);
       const hr = evaluateNextItem(model, prepared, { ks: [1, 5] }).groups.click.metrics;
       return { model, hr1: hr['hr@1'], hr5: hr['hr@5'] };

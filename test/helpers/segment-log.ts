@@ -1,6 +1,8 @@
 import { parseConfig } from '../../src/core/config.ts';
 import { Rng } from '../../src/core/rng.ts';
+import type { ContextFeatureSpecInput } from '../../src/data/context-features.ts';
 import { EventLogBuilder, prepareConfigSchema, prepareLog } from '../../src/data/index.ts';
+import type { SequenceRecommenderOptions } from '../../src/evaluation/index.ts';
 
 const t0 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -28,4 +30,17 @@ export function segmentLog(users = 1200) {
     builder.add({ user: `u${u}`, item: `pick${segment}`, type: 'purchase', timestampMs: start + 120_000 });
   }
   return prepareLog(builder.build(), parseConfig(prepareConfigSchema, {}, 'prepare'));
+}
+
+/** A small seeded SQN (GRU) that learns the segment log in seconds, reading `context` when given. */
+export function segmentModelOptions(context?: ContextFeatureSpecInput): SequenceRecommenderOptions {
+  return {
+    encoder: 'gru',
+    mode: 'sqn',
+    epochs: 6,
+    seed: 1,
+    length: 3,
+    ...(context ? { context } : {}),
+    agent: { batchSize: 64, learningRate: 0.01, network: { embedding: 16, hidden: 16 } },
+  };
 }

@@ -7,7 +7,7 @@ import { EngineError } from '../../src/core/engine-error.ts';
 import { SequenceRecommender } from '../../src/evaluation/index.ts';
 import { buildServer } from '../../src/serving/server.ts';
 import { openPglite } from '../../src/store/sql.ts';
-import { segmentLog } from '../helpers/segment-log.ts';
+import { segmentLog, segmentModelOptions } from '../helpers/segment-log.ts';
 
 const KEY = 'test-key-123456';
 const auth = { 'ocp-apim-subscription-key': KEY };
@@ -15,15 +15,7 @@ const auth = { 'ocp-apim-subscription-key': KEY };
 /** An SQN model trained on sessions where the item after 'home' follows the user's segment. */
 function trainModelFile(): string {
   const prepared = segmentLog();
-  const model = new SequenceRecommender({
-    encoder: 'gru',
-    mode: 'sqn',
-    epochs: 6,
-    seed: 1,
-    length: 3,
-    context: { userAttributes: ['segment'], time: true },
-    agent: { batchSize: 64, learningRate: 0.01, network: { embedding: 16, hidden: 16 } },
-  });
+  const model = new SequenceRecommender(segmentModelOptions({ userAttributes: ['segment'], time: true }));
   model.fit(prepared);
   const path = join(mkdtempSync(join(tmpdir(), 'nb-recommend-')), 'model.json');
   writeFileSync(path, JSON.stringify(model.toJSON(prepared.log.itemIds)));
