@@ -58,17 +58,20 @@ export class Dictionary {
 
   id(value: string): number {
     const key = canonicalInteger(value);
-    if (key >= 0) {
-      const id = this.numeric.getOrAdd(key, this.values.length);
-      if (id === this.values.length) this.values.push(value);
-      return id;
-    }
+    if (key >= 0) return this.idOfInteger(key);
     let id = this.index.get(value);
     if (id === undefined) {
       id = this.values.length;
       this.index.set(value, id);
       this.values.push(value);
     }
+    return id;
+  }
+
+  /** The id of `String(key)` for a non-negative integer key below 10^9 (no string is made unless it is new). */
+  idOfInteger(key: number): number {
+    const id = this.numeric.getOrAdd(key, this.values.length);
+    if (id === this.values.length) this.values.push(String(key));
     return id;
   }
 
@@ -116,25 +119,48 @@ export class EventLogBuilder {
   }
 
   add(row: EventRow): void {
+    const user = this.users.id(row.user);
+    const item = this.items.id(row.item);
+    this.addIds(
+      user,
+      item,
+      this.types.id(row.type),
+      row.timestampMs,
+      row.session === undefined ? -1 : this.sessions.id(row.session),
+      row.value ?? Number.NaN,
+      row.propensity ?? Number.NaN,
+    );
+    if (row.userAttributes) setAttributes(this.userAttributes, user, row.userAttributes);
+    if (row.itemAttributes) setAttributes(this.itemAttributes, item, row.itemAttributes);
+  }
+
+  /**
+   * Appends a row whose ids are already interned in this builder's dictionaries (session -1 for
+   * none; value and propensity NaN when absent). The byte-level CSV reader's path.
+   */
+  addIds(
+    user: number,
+    item: number,
+    type: number,
+    timestampMs: number,
+    session: number,
+    value: number,
+    propensity: number,
+  ): void {
+    if (type > 255) throw new RangeError('an event log holds at most 256 event types');
     if (this.length === this.capacity) {
       if (this.onChunk) this.flush();
       else this.grow();
     }
     const i = this.length++;
     const c = this.columns;
-    const user = this.users.id(row.user);
-    const item = this.items.id(row.item);
     c.users[i] = user;
     c.items[i] = item;
-    const type = this.types.id(row.type);
-    if (type > 255) throw new RangeError('an event log holds at most 256 event types');
     c.types[i] = type;
-    c.timestamps[i] = row.timestampMs;
-    c.sessions[i] = row.session === undefined ? -1 : this.sessions.id(row.session);
-    c.values[i] = row.value ?? Number.NaN;
-    c.propensities[i] = row.propensity ?? Number.NaN;
-    if (row.userAttributes) setAttributes(this.userAttributes, user, row.userAttributes);
-    if (row.itemAttributes) setAttributes(this.itemAttributes, item, row.itemAttributes);
+    c.timestamps[i] = timestampMs;
+    c.sessions[i] = session;
+    c.values[i] = value;
+    c.propensities[i] = propensity;
   }
 
   /** Hands the rows not yet handed over to `onChunk`. */
@@ -272,30 +298,29 @@ class IntIndex {
 
   /** The key's id, or -1. */
   get(key: number): number {
-    const mask = this.keys.length - 1;
-    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
-    for (;;) {
-      const k = this.keys[slot];
-      if (k === key) return this.ids[slot];
-      if (k === -1) return -1;
-      slot = (slot + 1) & mask;
-    }
+    const slot = this.slotOf(key);
+    return this.keys[slot] === key ? this.ids[slot] : -1;
   }
 
   /** The key's id; when absent, `fresh` is stored and returned. */
   getOrAdd(key: number, fresh: number): number {
-    const mask = this.keys.length - 1;
-    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
-    for (;;) {
-      const k = this.keys[slot];
-      if (k === key) return this.ids[slot];
-      if (k === -1) break;
-      slot = (slot + 1) & mask;
-    }
+    const slot = this.slotOf(key);
+    if (this.keys[slot] === key) return this.ids[slot];
     this.keys[slot] = key;
     this.ids[slot] = fresh;
     if (++this.size * 2 > this.keys.length) this.grow();
     return fresh;
+  }
+
+  /** The slot holding the key, or the empty slot where it would go. */
+  private slotOf(key: number): number {
+    const mask = this.keys.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = this.keys[slot];
+      if (k === key || k === -1) return slot;
+      slot = (slot + 1) & mask;
+    }
   }
 
   private grow(): void {

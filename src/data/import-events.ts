@@ -2,8 +2,15 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { EngineError } from '../core/engine-error.ts';
 import { type EventLog, EventLogBuilder } from './event-log.ts';
 import { EventLogFileWriter } from './event-log-file.ts';
+import { compileFastRow, type FastRow } from './fast-rows.ts';
 import type { AttributeSourceConfig, ImportConfig, SourceConfig } from './import-config.ts';
-import { type ReadProgress, readDelimited, readLineBatches } from './line-reader.ts';
+import {
+  type DelimitedRecord,
+  type ReadProgress,
+  RecordAssembler,
+  readByteLineBatches,
+  readLineBatches,
+} from './line-reader.ts';
 import {
   type CellReader,
   checkHeader,
@@ -23,6 +30,8 @@ export interface SourceReport {
   rows: number;
   imported: number;
   rejected: number;
+  /** Of the imported rows, those read straight from their bytes (the rest took the general path). */
+  byteRows: number;
 }
 
 export interface AttributeReport {
@@ -68,6 +77,11 @@ export interface ImportOptions {
   outputPath?: string;
   /** Rows per chunk written to `outputPath` (memory held by the columns; default 65,536). */
   chunkRows?: number;
+  /**
+   * Read plain CSV rows from their bytes where the mapping allows (default true). The general path
+   * reads every row the same way, only slower; false is for checking that.
+   */
+  byteRows?: boolean;
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -109,7 +123,16 @@ export async function importEvents(
           path: `sources[${sources.length}].file`,
         });
       }
-      sources.push(await importSource(source.file, source, builder, rejects, options.onProgress));
+      sources.push(
+        await importSource(
+          source.file,
+          source,
+          builder,
+          rejects,
+          options.onProgress,
+          options.byteRows ?? true,
+        ),
+      );
     }
     const attributes: AttributeReport[] = [];
     for (const [i, source] of options.config.attributes.entries()) {
@@ -176,12 +199,33 @@ async function importSource(
   builder: EventLogBuilder,
   rejects: RejectSink,
   onProgress: ImportOptions['onProgress'],
+  byteRows: boolean,
 ): Promise<SourceReport> {
-  const report: SourceReport = { file: path, rows: 0, imported: 0, rejected: 0 };
-  await readParsedRows(path, source, compileRowParser(source), report, rejects, onProgress, (row) => {
-    builder.add(row);
-    report.imported++;
-  });
+  const report: SourceReport = { file: path, rows: 0, imported: 0, rejected: 0, byteRows: 0 };
+  const fastRows = (header: string[]): FastRow | undefined => {
+    const fast = byteRows ? compileFastRow(source, header, builder) : undefined;
+    if (!fast) return undefined;
+    return (buffer, start, end) => {
+      if (!fast(buffer, start, end)) return false;
+      report.rows++;
+      report.imported++;
+      report.byteRows++;
+      return true;
+    };
+  };
+  await readParsedRows(
+    path,
+    source,
+    compileRowParser(source),
+    report,
+    rejects,
+    onProgress,
+    (row) => {
+      builder.add(row);
+      report.imported++;
+    },
+    fastRows,
+  );
   return report;
 }
 
@@ -220,6 +264,7 @@ async function readParsedRows<T extends object>(
   rejects: RejectSink,
   onProgress: ImportOptions['onProgress'],
   keep: (row: T) => void,
+  fastRows?: (header: string[]) => FastRow | undefined,
 ): Promise<void> {
   await readRows(
     path,
@@ -234,6 +279,7 @@ async function readParsedRows<T extends object>(
       } else keep(result);
     },
     (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
+    fastRows,
   );
 }
 
@@ -244,6 +290,8 @@ type FileLayout = Pick<SourceConfig, 'format' | 'delimiter' | 'header' | 'column
  * Streams the rows of a CSV or JSONL file: each as a cell reader, or as the problem that kept it
  * from being read (an unclosed quote, a wrong cell count, a line that is not a JSON object), with
  * its line number and raw text. `onHeader` sees a CSV's column names before the first row.
+ * `fastRows` may offer, once the header is known, a reader that takes a CSV line from its bytes
+ * (and counts it) or declines it, when the line goes the general way.
  */
 async function readRows(
   path: string,
@@ -251,6 +299,7 @@ async function readRows(
   onHeader: (header: string[]) => void,
   onRow: (row: CellReader | RowProblem, line: number, raw: string) => void,
   progress: (p: ReadProgress) => void,
+  fastRows?: (header: string[]) => FastRow | undefined,
 ): Promise<void> {
   const missing = new Set(layout.missing);
   if (layout.format === 'jsonl') {
@@ -280,42 +329,52 @@ async function readRows(
 
   let header: string[] | undefined = layout.header ? undefined : layout.columns;
   let index = new Map<string, number>();
-  if (header) {
-    onHeader(header);
-    index = new Map(header.map((name, i) => [name, i]));
-  }
+  let fast: FastRow | undefined;
+  const useHeader = (names: string[]) => {
+    header = names;
+    onHeader(names);
+    index = new Map(names.map((name, i) => [name, i]));
+    fast = fastRows?.(names);
+  };
+  if (header) useHeader(header);
   let cells: string[] = [];
   const read: CellReader = (column) => {
     const cell = cells[index.get(column) as number];
     return cell === undefined || missing.has(cell) ? undefined : cell;
   };
-  for await (const records of readDelimited(path, layout.delimiter, progress)) {
-    for (const record of records) {
-      if (record.error) {
-        onRow({ code: 'E_UNCLOSED_QUOTE', reason: record.error }, record.line, record.raw);
-        continue;
-      }
-      if (!header) {
-        header = record.cells.map((name, i) => (i === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
-        onHeader(header);
-        index = new Map(header.map((name, i) => [name, i]));
-        continue;
-      }
-      if (record.cells.length !== header.length) {
-        onRow(
-          {
-            code: 'E_COLUMN_COUNT',
-            reason: `${record.cells.length} cells where the header has ${header.length}`,
-          },
-          record.line,
-          record.raw,
-        );
-        continue;
-      }
-      cells = record.cells;
-      onRow(read, record.line, record.raw);
+  const onRecord = (record: DelimitedRecord) => {
+    if (record.error) {
+      onRow({ code: 'E_UNCLOSED_QUOTE', reason: record.error }, record.line, record.raw);
+      return;
+    }
+    if (!header) {
+      useHeader(record.cells.map((name, i) => (i === 0 ? name.replace(/^\uFEFF/, '') : name).trim()));
+      return;
+    }
+    if (record.cells.length !== header.length) {
+      onRow(
+        {
+          code: 'E_COLUMN_COUNT',
+          reason: `${record.cells.length} cells where the header has ${header.length}`,
+        },
+        record.line,
+        record.raw,
+      );
+      return;
+    }
+    cells = record.cells;
+    onRow(read, record.line, record.raw);
+  };
+  const assembler = new RecordAssembler(layout.delimiter);
+  for await (const { buffer, starts, ends, count, firstLine } of readByteLineBatches(path, progress)) {
+    for (let k = 0; k < count; k++) {
+      if (fast !== undefined && !assembler.open && fast(buffer, starts[k], ends[k])) continue;
+      const record = assembler.push(buffer.toString('utf8', starts[k], ends[k]), firstLine + k);
+      if (record) onRecord(record);
     }
   }
+  const last = assembler.end();
+  if (last) onRecord(last);
   if (!header) {
     throw new EngineError('E_FILE_EMPTY', `'${path}' has no header line`, {
       path,

@@ -1,0 +1,249 @@
+import type { EventLogBuilder } from './event-log.ts';
+import type { FieldSpec, SourceConfig } from './import-config.ts';
+
+/**
+ * Reads one CSV line's bytes straight into the builder's columns and returns true, or returns false
+ * and adds nothing: then the line goes through the general path (decode, split, the compiled row
+ * parser), which reads it the same way or rejects it with its reason. So this reader only has to be
+ * right about the rows it accepts; anything unusual (a quote, a wrong cell count, a missing or
+ * malformed field, a number it cannot read exactly) is left to the general path.
+ */
+export type FastRow = (buffer: Buffer, start: number, end: number) => boolean;
+
+/** A field read from one column, or a constant; undefined when the mapping is not one of those. */
+type Simple = { column: number } | { constant: string } | undefined;
+
+/**
+ * The byte reader for a mapping and header, or undefined when the mapping needs something it does
+ * not do (composite keys, ISO or date+offset timestamps, attribute columns, a multi-byte
+ * delimiter, a "missing" token that reads as a number). Ids that are canonical integers are
+ * interned by value with no string made; other ids are decoded once per row.
+ */
+export function compileFastRow(
+  source: SourceConfig,
+  header: string[],
+  builder: EventLogBuilder,
+): FastRow | undefined {
+  const delimiter = source.delimiter.charCodeAt(0);
+  if (
+    source.format !== 'csv' ||
+    delimiter > 127 ||
+    delimiter === 34 ||
+    delimiter === 10 ||
+    delimiter === 13
+  ) {
+    return undefined;
+  }
+  if (source.userAttributes.length > 0 || source.itemAttributes.length > 0) return undefined;
+  if (!('column' in source.timestamp) || source.timestamp.unit === 'iso') return undefined;
+  // A token like "0" or "-1" meaning "no value" would be read here as a number.
+  if (source.missing.some((token) => /^-?[0-9]+(\.[0-9]*)?$/.test(token))) return undefined;
+
+  // The same column lookup as the general path (the last column of a repeated name wins).
+  const index = new Map(header.map((name, i) => [name, i]));
+  const simple = (spec: FieldSpec | undefined): Simple => {
+    if (typeof spec === 'string') return { column: index.get(spec) as number };
+    if (spec !== undefined && 'constant' in spec) return spec;
+    return undefined;
+  };
+  const item = simple(source.item);
+  const session = simple(source.session);
+  const user = simple(source.user);
+  if (!item || (source.session !== undefined && !session) || (source.user !== undefined && !user)) {
+    return undefined;
+  }
+  const timestampColumn = index.get(source.timestamp.column) as number;
+  const timestampScale = source.timestamp.unit === 's' ? 1000 : 1;
+  const valueColumn = source.value === undefined ? -1 : (index.get(source.value) as number);
+  const propensityColumn = source.propensity === undefined ? -1 : (index.get(source.propensity) as number);
+  const missing = new Set(source.missing);
+
+  // Event type: the name a cell's bytes map to, cached by the bytes (a log has a handful).
+  const spec = source.eventType;
+  const typeColumn =
+    typeof spec === 'string'
+      ? (index.get(spec) as number)
+      : 'column' in spec
+        ? (index.get(spec.column) as number)
+        : -1;
+  const map =
+    typeof spec === 'object' && 'map' in spec && spec.map ? new Map(Object.entries(spec.map)) : undefined;
+  const keep = typeof spec === 'object' && 'unmapped' in spec ? spec.unmapped === 'keep' : true;
+  const typeNames = new ByteCache<string | null>((text) => {
+    if (missing.has(text)) return null;
+    if (!map) return text;
+    return map.get(text) ?? (keep ? text : null);
+  });
+  const constantType = typeof spec === 'object' && 'constant' in spec ? spec.constant : undefined;
+
+  const width = header.length;
+  const cellStart = new Int32Array(width);
+  const cellEnd = new Int32Array(width);
+  /** The user of each session when the log has no user column: "session:<id>", interned once. */
+  const sessionUser: number[] = [];
+
+  /** The id cell's integer key (canonical, < 10^9), or -1 when it must be read as text. */
+  const integerKey = (buffer: Buffer, column: number): number => {
+    const s = cellStart[column];
+    const n = cellEnd[column] - s;
+    if (n === 0 || n > 9 || (n > 1 && buffer[s] === 48)) return -1;
+    let key = 0;
+    for (let i = s; i < s + n; i++) {
+      const digit = buffer[i] - 48;
+      if (digit < 0 || digit > 9) return -1;
+      key = key * 10 + digit;
+    }
+    return key;
+  };
+  /** The id cell as text, or undefined when it is a "missing" token. */
+  const text = (buffer: Buffer, column: number): string | undefined => {
+    const value = buffer.toString('utf8', cellStart[column], cellEnd[column]);
+    return missing.has(value) ? undefined : value;
+  };
+
+  return (buffer, start, end) => {
+    if (start === end) return false;
+    // Split on the delimiter; a quote or a wrong cell count goes to the general path.
+    let cells = 0;
+    let cellFrom = start;
+    for (let i = start; i < end; i++) {
+      const byte = buffer[i];
+      if (byte === delimiter) {
+        if (cells === width - 1) return false;
+        cellStart[cells] = cellFrom;
+        cellEnd[cells++] = i;
+        cellFrom = i + 1;
+      } else if (byte === 34) return false;
+    }
+    if (cells !== width - 1) return false;
+    cellStart[cells] = cellFrom;
+    cellEnd[cells] = end;
+
+    // Read every field before interning anything: a row the general path rejects adds no id.
+    let itemKey = -1;
+    let itemText: string | undefined;
+    if ('column' in item) {
+      itemKey = integerKey(buffer, item.column);
+      if (itemKey < 0 && (itemText = text(buffer, item.column)) === undefined) return false;
+    } else itemText = item.constant;
+    let sessionKey = -1;
+    let sessionText: string | undefined;
+    if (session) {
+      if ('column' in session) {
+        sessionKey = integerKey(buffer, session.column);
+        if (sessionKey < 0 && (sessionText = text(buffer, session.column)) === undefined) return false;
+      } else sessionText = session.constant;
+    }
+    let userKey = -1;
+    let userText: string | undefined;
+    if (user) {
+      if ('column' in user) {
+        userKey = integerKey(buffer, user.column);
+        if (userKey < 0 && (userText = text(buffer, user.column)) === undefined) return false;
+      } else userText = user.constant;
+    }
+    let typeName = constantType as string;
+    if (typeColumn >= 0) {
+      const name = typeNames.get(buffer, cellStart[typeColumn], cellEnd[typeColumn]);
+      if (name === null) return false;
+      typeName = name;
+    }
+    let timestampMs = readNumber(buffer, cellStart[timestampColumn], cellEnd[timestampColumn]);
+    timestampMs *= timestampScale;
+    // Years 1990–2100, as the general path checks (NaN fails too).
+    if (!(timestampMs >= 631_152_000_000 && timestampMs <= 4_102_444_800_000)) return false;
+    let value = Number.NaN;
+    if (valueColumn >= 0) {
+      value = readNumber(buffer, cellStart[valueColumn], cellEnd[valueColumn]);
+      if (Number.isNaN(value) && text(buffer, valueColumn) !== undefined) return false;
+    }
+    let propensity = Number.NaN;
+    if (propensityColumn >= 0) {
+      propensity = readNumber(buffer, cellStart[propensityColumn], cellEnd[propensityColumn]);
+      if (Number.isNaN(propensity)) {
+        if (text(buffer, propensityColumn) !== undefined) return false;
+      } else if (!(propensity > 0 && propensity <= 1)) return false;
+    }
+
+    // The row is good: intern its ids (each dictionary in row order, as the general path does).
+    const itemId = itemKey >= 0 ? builder.items.idOfInteger(itemKey) : builder.items.id(itemText as string);
+    let sessionId = -1;
+    if (session) {
+      sessionId =
+        sessionKey >= 0
+          ? builder.sessions.idOfInteger(sessionKey)
+          : builder.sessions.id(sessionText as string);
+    }
+    let userId: number;
+    if (user)
+      userId = userKey >= 0 ? builder.users.idOfInteger(userKey) : builder.users.id(userText as string);
+    else {
+      userId = sessionUser[sessionId] ?? -1;
+      if (userId < 0) {
+        userId = builder.users.id(`session:${builder.sessions.values[sessionId]}`);
+        sessionUser[sessionId] = userId;
+      }
+    }
+    builder.addIds(userId, itemId, builder.types.id(typeName), timestampMs, sessionId, value, propensity);
+    return true;
+  };
+}
+
+/** 10^k for k ≤ 22: exact doubles. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A decimal `-?digits(.digits)?` of at most 15 digits, read to the same double `Number()` gives
+ * (an integer below 2^53 divided by an exact power of ten rounds once, correctly); NaN for
+ * anything else, which the general path then reads.
+ */
+function readNumber(buffer: Buffer, start: number, end: number): number {
+  let i = start;
+  const negative = buffer[i] === 45;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const byte = buffer[i];
+    if (byte === 46) {
+      if (fraction >= 0 || digits === 0) return Number.NaN;
+      fraction = 0;
+      continue;
+    }
+    const digit = byte - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    mantissa = mantissa * 10 + digit;
+    digits++;
+    if (fraction >= 0) fraction++;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const magnitude = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction] : mantissa;
+  return negative ? -magnitude : magnitude;
+}
+
+/** A small map from byte strings to values, computed from the decoded text on first sight. */
+class ByteCache<T> {
+  private readonly keys: Uint8Array[] = [];
+  private readonly values: T[] = [];
+
+  constructor(private readonly compute: (text: string) => T) {}
+
+  get(buffer: Buffer, start: number, end: number): T {
+    const n = end - start;
+    for (let k = 0; k < this.keys.length; k++) {
+      const key = this.keys[k];
+      if (key.length !== n) continue;
+      let i = 0;
+      while (i < n && key[i] === buffer[start + i]) i++;
+      if (i === n) return this.values[k];
+    }
+    const value = this.compute(buffer.toString('utf8', start, end));
+    // A column of many distinct values is computed each time rather than searched.
+    if (this.keys.length < 32) {
+      this.keys.push(Uint8Array.prototype.slice.call(buffer, start, end));
+      this.values.push(value);
+    }
+    return value;
+  }
+}

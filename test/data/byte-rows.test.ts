@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Rng } from '../../src/core/rng.ts';
+import { type EventLog, type ImportReport, importEvents, parseImportConfig } from '../../src/data/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'nb-byte-rows-'));
+
+/**
+ * The byte reader takes the rows it can read exactly and hands the rest to the general path; an
+ * import must come out the same either way: columns, dictionaries, report and rejects file.
+ */
+async function importBoth(name: string, text: string, mapping: Record<string, unknown>) {
+  const file = join(dir, `${name}.csv`);
+  writeFileSync(file, text);
+  const run = async (byteRows: boolean) => {
+    const rejectsPath = join(dir, `${name}.${byteRows}.rejects.jsonl`);
+    const config = parseImportConfig({ sources: [{ file, ...mapping }], maxRejectFraction: 1 });
+    const { log, report } = await importEvents({ config, rejectsPath, byteRows });
+    const rejects = existsSync(rejectsPath) ? readFileSync(rejectsPath, 'utf8') : '';
+    return { log: log as EventLog, report, rejects };
+  };
+  const general = await run(false);
+  const bytes = await run(true);
+  return { general, bytes };
+}
+
+function assertSameImport(a: { log: EventLog; report: ImportReport; rejects: string }, b: typeof a): void {
+  const columns = (log: EventLog) => ({
+    users: [...log.users.subarray(0, log.length)],
+    items: [...log.items.subarray(0, log.length)],
+    types: [...log.types.subarray(0, log.length)],
+    sessions: [...log.sessions.subarray(0, log.length)],
+    timestamps: [...log.timestamps.subarray(0, log.length)],
+    values: [...log.values.subarray(0, log.length)],
+    propensities: [...log.propensities.subarray(0, log.length)],
+  });
+  assert.deepEqual(columns(b.log), columns(a.log));
+  for (const key of ['userIds', 'itemIds', 'sessionIds', 'typeNames'] as const) {
+    assert.deepEqual(b.log[key], a.log[key], key);
+  }
+  const report = ({ sources, ...rest }: ImportReport) => ({
+    ...rest,
+    sources: sources.map(({ byteRows: _, ...s }) => s),
+  });
+  assert.deepEqual(report(b.report), report(a.report));
+  assert.equal(b.rejects, a.rejects);
+}
+
+/** A seeded log with every kind of cell the two paths must agree on, good and bad. */
+function messyLog(seed: number, rows: number): string {
+  const rng = new Rng(seed);
+  const pick = <T>(xs: T[]): T => xs[rng.int(xs.length)];
+  const id = () =>
+    pick([
+      () => String(rng.int(500)),
+      () => String(rng.int(2_000_000_000)), // 10 digits: past the integer key
+      () => `0${rng.int(50)}`, // a leading zero is text, not a number
+      () => `sku-${rng.int(40)}`,
+      () => `é${rng.int(5)}`,
+      () => '',
+      () => 'NA',
+      () => ` ${rng.int(9)}`,
+    ])();
+  const timestamp = () =>
+    pick([
+      () => String(1_600_000_000_000 + rng.int(1e9)),
+      () => String(1_600_000_000_000 + rng.int(1e9)),
+      () => `${1_600_000_000_000 + rng.int(1e6)}.5`,
+      () => String(1_600_000_000 + rng.int(1e6)), // seconds given as ms
+      () => 'soon',
+      () => '',
+      () => ' 1600000000000',
+      () => '1.6e12',
+      () => '-1600000000000',
+    ])();
+  const event = () => pick(['view', 'view', 'view', 'addtocart', 'transaction', 'hover', '', 'NA', 'vïew']);
+  const number = () =>
+    pick([
+      '',
+      '12.5',
+      '0',
+      '-3',
+      '7.',
+      '.5',
+      'abc',
+      '1e3',
+      'NaN',
+      '0.25',
+      '1.5',
+      '123456789012345678',
+      '0.1234567890123',
+    ]);
+  const lines = ['ts,visitor,event,item,price,p'];
+  for (let i = 0; i < rows; i++) {
+    const cells = [timestamp(), id(), event(), id(), number(), number()];
+    const shape = rng.float();
+    if (shape < 0.03)
+      lines.push(cells.slice(0, 5).join(',')); // too few cells
+    else if (shape < 0.05)
+      lines.push([...cells, 'x'].join(',')); // too many
+    else if (shape < 0.07)
+      lines.push(`${cells.slice(0, 3).join(',')},"${cells[3]},q",${cells[4]},${cells[5]}`);
+    else if (shape < 0.08)
+      lines.push(`${cells.slice(0, 3).join(',')},"multi`, `line",${cells[4]},${cells[5]}`);
+    else if (shape < 0.09) lines.push('');
+    else if (shape < 0.11) lines.push(`${cells.join(',')}\r`);
+    else lines.push(cells.join(','));
+  }
+  return lines.join('\n');
+}
+
+describe('byte-level CSV rows', () => {
+  const retail = {
+    user: 'visitor',
+    item: 'item',
+    eventType: { column: 'event', map: { view: 'click', addtocart: 'cart', transaction: 'purchase' } },
+    timestamp: { column: 'ts', unit: 'ms' },
+    value: 'price',
+    propensity: 'p',
+  };
+
+  it('read a messy log exactly as the general path does (5 seeds)', async () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const { general, bytes } = await importBoth(`messy-${seed}`, messyLog(seed, 3000), retail);
+      assertSameImport(general, bytes);
+      const [source] = bytes.report.sources;
+      assert.equal(general.report.sources[0].byteRows, 0);
+      // Not vacuous: most good rows went through the bytes, and some were rejected.
+      assert.ok(source.byteRows > 0.3 * source.imported, `${source.byteRows} of ${source.imported}`);
+      assert.ok(source.byteRows < source.imported);
+      assert.ok(bytes.report.rejected > 100);
+    }
+  });
+
+  it('agree on sessions without users, seconds, constant and kept event types', async () => {
+    const mappings: Record<string, unknown>[] = [
+      {
+        session: 'visitor',
+        item: 'item',
+        eventType: { constant: 'click' },
+        timestamp: { column: 'ts', unit: 's' },
+      },
+      {
+        session: 'visitor',
+        user: { constant: 'everyone' },
+        item: 'item',
+        eventType: { column: 'event', map: { view: 'click' }, unmapped: 'keep' },
+        timestamp: { column: 'ts', unit: 'ms' },
+        missing: [],
+      },
+      {
+        user: 'visitor',
+        item: 'item',
+        eventType: 'event',
+        timestamp: { column: 'ts', unit: 'ms' },
+        value: 'p',
+      },
+    ];
+    for (const [k, mapping] of mappings.entries()) {
+      const { general, bytes } = await importBoth(`mapping-${k}`, messyLog(10 + k, 2000), mapping);
+      assertSameImport(general, bytes);
+      assert.ok(bytes.report.sources[0].byteRows > 0, `mapping ${k} read no row from its bytes`);
+    }
+  });
+
+  it('leave mappings they cannot read exactly to the general path', async () => {
+    const text = messyLog(20, 200);
+    for (const [k, mapping] of [
+      { ...retail, missing: ['', '0'] }, // a number-like "missing" token
+      { ...retail, timestamp: { column: 'ts', unit: 'iso' } },
+      { ...retail, user: { columns: ['visitor', 'event'] } },
+      { ...retail, itemAttributes: ['price'] },
+    ].entries()) {
+      // ISO times for the ISO mapping (the rest of each row as messy as before).
+      const iso = text.replace(/^(\d{13})(?=,)/gm, (ms) => new Date(Number(ms)).toISOString());
+      const { general, bytes } = await importBoth(`declined-${k}`, k === 1 ? iso : text, mapping);
+      assertSameImport(general, bytes);
+      assert.equal(bytes.report.sources[0].byteRows, 0);
+    }
+  });
+});
