@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { EngineError } from '../core/engine-error.ts';
 import { allocateColumns, type Columns, columnList, type EventLog } from './event-log.ts';
 
@@ -126,4 +126,51 @@ export function readEventLog(path: string): EventLog {
     at += n;
   }
   return { length: total, ...columns, ...dictionaries };
+}
+
+/**
+ * A `.nbev` file read chunk by chunk (memory: one chunk): its dictionaries first (found by skipping
+ * over the chunks), then `forEachChunk`. The columns handed to `onChunk` are reused for the next.
+ */
+export function openEventLogChunks(path: string): {
+  dictionaries: Omit<EventLog, keyof Columns | 'length'>;
+  forEachChunk: (onChunk: (columns: Columns, n: number) => void) => void;
+} {
+  const rowBytes = 4 * 3 + 8 * 3 + 1;
+  const word = Buffer.alloc(4);
+  const readWord = (fd: number, position: number) => {
+    if (readSync(fd, word, 0, 4, position) !== 4) throw new Error(`'${path}' is truncated`);
+    return word.readUInt32LE(0);
+  };
+  const fd = openSync(path, 'r');
+  let dictionaries: Omit<EventLog, keyof Columns | 'length'>;
+  try {
+    let position = 8;
+    for (let n = readWord(fd, position); n > 0; n = readWord(fd, position)) position += 4 + n * rowBytes;
+    const json = Buffer.alloc(readWord(fd, position + 4));
+    readSync(fd, json, 0, json.length, position + 8);
+    dictionaries = JSON.parse(json.toString('utf8'));
+  } finally {
+    closeSync(fd);
+  }
+  const forEachChunk = (onChunk: (columns: Columns, n: number) => void) => {
+    const fd = openSync(path, 'r');
+    try {
+      let position = 8;
+      let columns = allocateColumns(0);
+      for (let n = readWord(fd, position); n > 0; n = readWord(fd, position)) {
+        position += 4;
+        if (n > columns.users.length) columns = allocateColumns(n);
+        for (const column of columnList(columns)) {
+          const bytes = n * column.BYTES_PER_ELEMENT;
+          readSync(fd, new Uint8Array(column.buffer, 0, bytes), 0, bytes, position);
+          position += bytes;
+        }
+        onChunk(columns, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return { dictionaries, forEachChunk };
 }

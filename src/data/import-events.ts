@@ -1,16 +1,15 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EngineError } from '../core/engine-error.ts';
+import { CsvRows, type FileLayout } from './csv-rows.ts';
 import { type EventLog, EventLogBuilder } from './event-log.ts';
 import { EventLogFileWriter } from './event-log-file.ts';
 import { compileFastRow, type FastRow } from './fast-rows.ts';
 import type { AttributeSourceConfig, ImportConfig, SourceConfig } from './import-config.ts';
-import {
-  type DelimitedRecord,
-  type ReadProgress,
-  RecordAssembler,
-  readByteLineBatches,
-  readLineBatches,
-} from './line-reader.ts';
+import { defaultImportThreads, type RowCounts, Shard, splitPoint } from './import-shard.ts';
+import { type ReadProgress, readLineBatches } from './line-reader.ts';
+import { type RejectedRow, RejectSink } from './rejects.ts';
 import {
   type CellReader,
   checkHeader,
@@ -20,10 +19,7 @@ import {
   type RowProblem,
 } from './row-parser.ts';
 
-export interface RejectedRow extends RowProblem {
-  file: string;
-  line: number;
-}
+export type { RejectedRow } from './rejects.ts';
 
 export interface SourceReport {
   file: string;
@@ -32,6 +28,8 @@ export interface SourceReport {
   rejected: number;
   /** Of the imported rows, those read straight from their bytes (the rest took the general path). */
   byteRows: number;
+  /** Threads that read the file: 2 when a worker read its second half. */
+  threads: number;
 }
 
 export interface AttributeReport {
@@ -82,6 +80,13 @@ export interface ImportOptions {
    * reads every row the same way, only slower; false is for checking that.
    */
   byteRows?: boolean;
+  /**
+   * Threads for one large CSV source read from its bytes (default 2 on a machine with 2 cores or
+   * more): a worker thread reads the second half. The result is the same as with 1.
+   */
+  threads?: number;
+  /** The smallest file split across threads (default 64 MiB). */
+  splitMinBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -94,7 +99,7 @@ export async function importEvents(
   options: ImportOptions,
 ): Promise<{ log?: EventLog; report: ImportReport }> {
   const writer = options.outputPath ? new EventLogFileWriter(options.outputPath) : undefined;
-  const typeCounts = new Map<number, number>();
+  const typeCounts = new Float64Array(256);
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   const builder = new EventLogBuilder({
@@ -108,7 +113,7 @@ export async function importEvents(
   });
   function tally(types: Uint8Array, timestamps: Float64Array, n: number): void {
     for (let i = 0; i < n; i++) {
-      typeCounts.set(types[i], (typeCounts.get(types[i]) ?? 0) + 1);
+      typeCounts[types[i]]++;
       const t = timestamps[i];
       if (t < first) first = t;
       if (t > last) last = t;
@@ -123,16 +128,7 @@ export async function importEvents(
           path: `sources[${sources.length}].file`,
         });
       }
-      sources.push(
-        await importSource(
-          source.file,
-          source,
-          builder,
-          rejects,
-          options.onProgress,
-          options.byteRows ?? true,
-        ),
-      );
+      sources.push(await importSource(source.file, source, builder, rejects, options));
     }
     const attributes: AttributeReport[] = [];
     for (const [i, source] of options.config.attributes.entries()) {
@@ -161,7 +157,7 @@ export async function importEvents(
       items: builder.items.size,
       sessions: builder.sessions.size,
       eventTypes: Object.fromEntries(
-        [...typeCounts].sort((a, b) => a[0] - b[0]).map(([t, n]) => [builder.types.values[t], n]),
+        builder.types.values.flatMap((name, t) => (typeCounts[t] > 0 ? [[name, typeCounts[t]]] : [])),
       ),
       firstTimestampMs: first,
       lastTimestampMs: last,
@@ -198,18 +194,102 @@ async function importSource(
   source: SourceConfig,
   builder: EventLogBuilder,
   rejects: RejectSink,
-  onProgress: ImportOptions['onProgress'],
-  byteRows: boolean,
+  options: ImportOptions,
 ): Promise<SourceReport> {
-  const report: SourceReport = { file: path, rows: 0, imported: 0, rejected: 0, byteRows: 0 };
+  const counts: RowCounts = { rows: 0, imported: 0, rejected: 0, byteRows: 0 };
+  const byteRows = options.byteRows ?? true;
+  const threads = options.threads ?? defaultImportThreads();
+  const split =
+    byteRows && threads > 1 && source.format === 'csv'
+      ? splitPoint(path, options.splitMinBytes ?? 64 << 20)
+      : undefined;
+  let shard: Shard | undefined;
+  let merged = false;
+  // Progress: this thread's bytes, plus the worker's past the split point while it reads.
+  let read: ReadProgress = { bytesRead: 0, totalBytes: 0 };
+  let shardRead = { bytesRead: split ?? 0, rows: 0 };
+  const progress = () =>
+    options.onProgress?.({
+      file: path,
+      bytesRead: read.bytesRead + (shard ? shardRead.bytesRead - (split ?? 0) : 0),
+      totalBytes: read.totalBytes,
+      rows: counts.rows + (shard ? shardRead.rows : 0),
+      rejected: counts.rejected,
+    });
+  const startShard = (header: string[]) => {
+    if (split === undefined) return;
+    const dir = mkdtempSync(join(tmpdir(), 'nextbest-import-'));
+    shard = new Shard({ path, source, header, start: split, dir }, (p) => {
+      shardRead = p;
+      progress();
+    });
+  };
+  const restElsewhere = async (open: boolean): Promise<boolean> => {
+    if (!shard) return false;
+    if (open) {
+      // The split point is inside a quoted cell: this thread reads on, as if never split.
+      await shard.close();
+      shard = undefined;
+      return false;
+    }
+    shard.merge(await shard.result, builder, counts, rejects);
+    merged = true;
+    return true;
+  };
+  try {
+    await readSourceRows(
+      path,
+      source,
+      builder,
+      rejects,
+      counts,
+      (p) => {
+        read = p;
+        progress();
+      },
+      {
+        byteRows,
+        onBytes: startShard,
+        split: split === undefined ? undefined : { offset: split, elsewhere: restElsewhere },
+      },
+    );
+  } finally {
+    await shard?.close();
+  }
+  return { file: path, ...counts, threads: merged ? 2 : 1 };
+}
+
+/** How the rows of one event source are read: by one thread, or as one part of a split file. */
+export interface SourceRowsOptions {
+  /** Read plain CSV rows from their bytes where the mapping allows. */
+  byteRows: boolean;
+  /** Called with the header when rows are read from their bytes (before the first row). */
+  onBytes?: (header: string[]) => void;
+  /** Start at this line start, with this line number and header (the part after a split point). */
+  from?: { byte: number; line: number; header: string[] };
+  /** Stop at `offset` and ask `elsewhere` whether the rest was read elsewhere (else read on). */
+  split?: { offset: number; elsewhere: (open: boolean) => Promise<boolean> };
+}
+
+/** Reads an event source's rows into the builder, counting them and rejecting bad ones. */
+export async function readSourceRows(
+  path: string,
+  source: SourceConfig,
+  builder: EventLogBuilder,
+  rejects: RejectSink,
+  counts: RowCounts,
+  progress: (p: ReadProgress) => void,
+  options: SourceRowsOptions,
+): Promise<void> {
   const fastRows = (header: string[]): FastRow | undefined => {
-    const fast = byteRows ? compileFastRow(source, header, builder) : undefined;
+    const fast = options.byteRows ? compileFastRow(source, header, builder) : undefined;
     if (!fast) return undefined;
+    options.onBytes?.(header);
     return (buffer, start, end) => {
       if (!fast(buffer, start, end)) return false;
-      report.rows++;
-      report.imported++;
-      report.byteRows++;
+      counts.rows++;
+      counts.imported++;
+      counts.byteRows++;
       return true;
     };
   };
@@ -217,16 +297,15 @@ async function importSource(
     path,
     source,
     compileRowParser(source),
-    report,
+    counts,
     rejects,
-    onProgress,
+    progress,
     (row) => {
       builder.add(row);
-      report.imported++;
+      counts.imported++;
     },
-    fastRows,
+    { fastRows, from: options.from, split: options.split },
   );
-  return report;
 }
 
 /** An attribute side file: each row's attributes go to the user or item its key names. */
@@ -245,11 +324,26 @@ async function importAttributes(
     unmatched: 0,
     rejected: 0,
   };
-  await readParsedRows(path, source, compileAttributeParser(source), report, rejects, onProgress, (row) => {
-    if (builder.setAttributesOf(source.of, row.key, row.attributes)) report.matched++;
-    else report.unmatched++;
-  });
+  await readParsedRows(
+    path,
+    source,
+    compileAttributeParser(source),
+    report,
+    rejects,
+    (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
+    (row) => {
+      if (builder.setAttributesOf(source.of, row.key, row.attributes)) report.matched++;
+      else report.unmatched++;
+    },
+  );
   return report;
+}
+
+/** Options of a CSV read beyond the layout: see SourceRowsOptions and CsvRowsOptions. */
+interface RowsOptions {
+  fastRows?: (header: string[]) => FastRow | undefined;
+  from?: SourceRowsOptions['from'];
+  split?: SourceRowsOptions['split'];
 }
 
 /**
@@ -262,9 +356,9 @@ async function readParsedRows<T extends object>(
   parse: (read: CellReader) => T | RowProblem,
   report: { rows: number; rejected: number },
   rejects: RejectSink,
-  onProgress: ImportOptions['onProgress'],
+  progress: (p: ReadProgress) => void,
   keep: (row: T) => void,
-  fastRows?: (header: string[]) => FastRow | undefined,
+  options: RowsOptions = {},
 ): Promise<void> {
   await readRows(
     path,
@@ -278,20 +372,15 @@ async function readParsedRows<T extends object>(
         rejects.add({ file: path, line, ...result }, raw);
       } else keep(result);
     },
-    (p) => onProgress?.({ ...p, file: path, rows: report.rows, rejected: report.rejected }),
-    fastRows,
+    progress,
+    options,
   );
 }
-
-/** How a file is laid out: the part of a mapping every reader shares. */
-type FileLayout = Pick<SourceConfig, 'format' | 'delimiter' | 'header' | 'columns' | 'missing'>;
 
 /**
  * Streams the rows of a CSV or JSONL file: each as a cell reader, or as the problem that kept it
  * from being read (an unclosed quote, a wrong cell count, a line that is not a JSON object), with
  * its line number and raw text. `onHeader` sees a CSV's column names before the first row.
- * `fastRows` may offer, once the header is known, a reader that takes a CSV line from its bytes
- * (and counts it) or declines it, when the line goes the general way.
  */
 async function readRows(
   path: string,
@@ -299,10 +388,10 @@ async function readRows(
   onHeader: (header: string[]) => void,
   onRow: (row: CellReader | RowProblem, line: number, raw: string) => void,
   progress: (p: ReadProgress) => void,
-  fastRows?: (header: string[]) => FastRow | undefined,
+  options: RowsOptions,
 ): Promise<void> {
-  const missing = new Set(layout.missing);
   if (layout.format === 'jsonl') {
+    const missing = new Set(layout.missing);
     let current: Record<string, unknown> = {};
     const read: CellReader = (column) => cellOf(lookup(current, column), missing);
     for await (const { lines, firstLine } of readLineBatches(path, progress)) {
@@ -326,61 +415,24 @@ async function readRows(
     }
     return;
   }
-
-  let header: string[] | undefined = layout.header ? undefined : layout.columns;
-  let index = new Map<string, number>();
-  let fast: FastRow | undefined;
-  const useHeader = (names: string[]) => {
-    header = names;
-    onHeader(names);
-    index = new Map(names.map((name, i) => [name, i]));
-    fast = fastRows?.(names);
-  };
-  if (header) useHeader(header);
-  let cells: string[] = [];
-  const read: CellReader = (column) => {
-    const cell = cells[index.get(column) as number];
-    return cell === undefined || missing.has(cell) ? undefined : cell;
-  };
-  const onRecord = (record: DelimitedRecord) => {
-    if (record.error) {
-      onRow({ code: 'E_UNCLOSED_QUOTE', reason: record.error }, record.line, record.raw);
-      return;
-    }
-    if (!header) {
-      useHeader(record.cells.map((name, i) => (i === 0 ? name.replace(/^\uFEFF/, '') : name).trim()));
-      return;
-    }
-    if (record.cells.length !== header.length) {
-      onRow(
-        {
-          code: 'E_COLUMN_COUNT',
-          reason: `${record.cells.length} cells where the header has ${header.length}`,
-        },
-        record.line,
-        record.raw,
-      );
-      return;
-    }
-    cells = record.cells;
-    onRow(read, record.line, record.raw);
-  };
-  const assembler = new RecordAssembler(layout.delimiter);
-  for await (const { buffer, starts, ends, count, firstLine } of readByteLineBatches(path, progress)) {
-    for (let k = 0; k < count; k++) {
-      if (fast !== undefined && !assembler.open && fast(buffer, starts[k], ends[k])) continue;
-      const record = assembler.push(buffer.toString('utf8', starts[k], ends[k]), firstLine + k);
-      if (record) onRecord(record);
-    }
+  const { from, split } = options;
+  const rows = new CsvRows({
+    path,
+    layout,
+    onHeader,
+    onRow,
+    fastRows: options.fastRows,
+    header: from?.header,
+  });
+  if (from) {
+    rows.nextByte = from.byte;
+    rows.nextLine = from.line;
   }
-  const last = assembler.end();
-  if (last) onRecord(last);
-  if (!header) {
-    throw new EngineError('E_FILE_EMPTY', `'${path}' has no header line`, {
-      path,
-      hint: 'is it the right file?',
-    });
-  }
+  if (split) {
+    await rows.read(progress, split.offset);
+    if (!(await split.elsewhere(rows.open))) await rows.read(progress);
+  } else await rows.read(progress);
+  rows.finish();
 }
 
 function lookup(object: Record<string, unknown>, column: string): unknown {
@@ -399,37 +451,4 @@ function cellOf(value: unknown, missing: Set<string>): string | number | undefin
   if (typeof value === 'string') return missing.has(value) ? undefined : value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   return JSON.stringify(value);
-}
-
-/** Counts rejected rows by code, keeps a few examples, and appends all of them to a JSONL file. */
-class RejectSink {
-  count = 0;
-  readonly byCode = new Map<string, number>();
-  readonly examples: RejectedRow[] = [];
-  private fd: number | undefined;
-  private buffer: string[] = [];
-
-  /** The file is created at the first rejected row, so a clean import leaves none behind. */
-  constructor(private readonly path: string | undefined) {}
-
-  add(row: RejectedRow, raw: string): void {
-    this.count++;
-    this.byCode.set(row.code, (this.byCode.get(row.code) ?? 0) + 1);
-    if (this.examples.length < 10) this.examples.push(row);
-    if (this.path !== undefined) {
-      this.fd ??= openSync(this.path, 'w');
-      this.buffer.push(JSON.stringify({ ...row, raw: raw.length > 2000 ? `${raw.slice(0, 2000)}…` : raw }));
-      if (this.buffer.length >= 1000) this.flush();
-    }
-  }
-
-  private flush(): void {
-    if (this.fd !== undefined && this.buffer.length > 0) writeSync(this.fd, `${this.buffer.join('\n')}\n`);
-    this.buffer = [];
-  }
-
-  close(): void {
-    this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
-  }
 }

@@ -1,5 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { EngineError } from '../core/engine-error.ts';
 
@@ -24,6 +24,7 @@ export interface ReadProgress {
 export function openText(
   path: string,
   bytes = false,
+  range?: { start: number; end: number },
 ): { stream: Readable; totalBytes: number; bytesRead: () => number } {
   let totalBytes: number;
   try {
@@ -31,10 +32,17 @@ export function openText(
   } catch {
     throw new EngineError('E_FILE_NOT_FOUND', `cannot read '${path}'`, { path, hint: 'check the path' });
   }
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (range && path.endsWith('.gz')) throw new Error('a compressed file is read whole, not by range');
+  if (range && range.end <= range.start)
+    return { stream: Readable.from([]), totalBytes, bytesRead: () => range.start };
+  const file = createReadStream(path, {
+    highWaterMark: 1 << 20,
+    ...(range ? { start: range.start, end: range.end - 1 } : {}),
+  });
   const stream = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
   if (!bytes) stream.setEncoding('utf8');
-  return { stream, totalBytes, bytesRead: () => file.bytesRead };
+  const offset = range?.start ?? 0;
+  return { stream, totalBytes, bytesRead: () => offset + file.bytesRead };
 }
 
 /**
@@ -83,15 +91,24 @@ export interface ByteLines {
   firstLine: number;
 }
 
+/** A byte range of an uncompressed file that starts at a line, and that line's number. */
+export interface LineRange {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  firstLine: number;
+}
+
 export async function* readByteLineBatches(
   path: string,
   onProgress?: (progress: ReadProgress) => void,
+  range?: LineRange,
 ): AsyncGenerator<ByteLines> {
-  const { stream, totalBytes, bytesRead } = openText(path, true);
+  const { stream, totalBytes, bytesRead } = openText(path, true, range);
   let carry: Buffer | undefined;
   let starts = new Int32Array(1 << 15);
   let ends = new Int32Array(1 << 15);
-  let lineNumber = 1;
+  let lineNumber = range?.firstLine ?? 1;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buffer = carry === undefined || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
     let count = 0;
@@ -118,7 +135,7 @@ export async function* readByteLineBatches(
     ends[0] = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
     yield { buffer: carry, starts, ends, count: 1, firstLine: lineNumber };
   }
-  onProgress?.({ bytesRead: totalBytes, totalBytes });
+  onProgress?.({ bytesRead: range?.end ?? totalBytes, totalBytes });
 }
 
 function grown(array: Int32Array): Int32Array<ArrayBuffer> {
@@ -234,4 +251,14 @@ export function splitQuoted(text: string, delimiter: string): string[] | undefin
       return cells;
     }
   }
+}
+
+/** The number of line breaks in the first `end` bytes of an uncompressed file. */
+export async function countLines(path: string, end: number): Promise<number> {
+  let lines = 0;
+  const { stream } = openText(path, true, { start: 0, end });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  }
+  return lines;
 }

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
-import { type EventLog, type ImportReport, importEvents, parseImportConfig } from '../../src/data/index.ts';
+import {
+  type EventLog,
+  type ImportReport,
+  importEvents,
+  parseImportConfig,
+  readEventLog,
+} from '../../src/data/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nb-byte-rows-'));
 
@@ -15,17 +21,24 @@ const dir = mkdtempSync(join(tmpdir(), 'nb-byte-rows-'));
 async function importBoth(name: string, text: string, mapping: Record<string, unknown>) {
   const file = join(dir, `${name}.csv`);
   writeFileSync(file, text);
-  const run = async (byteRows: boolean) => {
-    const rejectsPath = join(dir, `${name}.${byteRows}.rejects.jsonl`);
-    const config = parseImportConfig({ sources: [{ file, ...mapping }], maxRejectFraction: 1 });
-    const { log, report } = await importEvents({ config, rejectsPath, byteRows });
-    const rejects = existsSync(rejectsPath) ? readFileSync(rejectsPath, 'utf8') : '';
-    return { log: log as EventLog, report, rejects };
-  };
-  const general = await run(false);
-  const bytes = await run(true);
+  const general = await importOnce(file, mapping, { byteRows: false });
+  const bytes = await importOnce(file, mapping, { byteRows: true, threads: 1 });
   return { general, bytes };
 }
+
+async function importOnce(
+  file: string,
+  mapping: Record<string, unknown>,
+  options: { byteRows: boolean; threads?: number; splitMinBytes?: number; outputPath?: string },
+) {
+  const rejectsPath = join(dir, `rejects-${++runs}.jsonl`);
+  const config = parseImportConfig({ sources: [{ file, ...mapping }], maxRejectFraction: 1 });
+  let { log, report } = await importEvents({ config, rejectsPath, ...options });
+  if (options.outputPath) log = readEventLog(options.outputPath);
+  const rejects = existsSync(rejectsPath) ? readFileSync(rejectsPath, 'utf8') : '';
+  return { log: log as EventLog, report, rejects };
+}
+let runs = 0;
 
 function assertSameImport(a: { log: EventLog; report: ImportReport; rejects: string }, b: typeof a): void {
   const columns = (log: EventLog) => ({
@@ -43,7 +56,7 @@ function assertSameImport(a: { log: EventLog; report: ImportReport; rejects: str
   }
   const report = ({ sources, ...rest }: ImportReport) => ({
     ...rest,
-    sources: sources.map(({ byteRows: _, ...s }) => s),
+    sources: sources.map(({ byteRows: _, threads: __, ...s }) => s),
   });
   assert.deepEqual(report(b.report), report(a.report));
   assert.equal(b.rejects, a.rejects);
@@ -180,5 +193,39 @@ describe('byte-level CSV rows', () => {
       assertSameImport(general, bytes);
       assert.equal(bytes.report.sources[0].byteRows, 0);
     }
+  });
+
+  it('split across two threads, give the one-thread import row for row', async () => {
+    const file = join(dir, 'split.csv');
+    writeFileSync(file, messyLog(30, 6000));
+    const one = await importOnce(file, retail, { byteRows: true, threads: 1 });
+    const two = await importOnce(file, retail, { byteRows: true, threads: 2, splitMinBytes: 0 });
+    assert.equal(one.report.sources[0].threads, 1);
+    assert.equal(two.report.sources[0].threads, 2);
+    assertSameImport(one, two);
+    // Streamed to a .nbev file in small chunks: the same log again.
+    const out = join(dir, 'split.nbev');
+    const streamed = await importOnce(file, retail, {
+      byteRows: true,
+      threads: 2,
+      splitMinBytes: 0,
+      outputPath: out,
+    });
+    assert.equal(streamed.report.sources[0].threads, 2);
+    assertSameImport(one, streamed);
+  });
+
+  it('read on in one thread when the split point falls inside a quoted cell', async () => {
+    const rows = messyLog(40, 400).split('\n');
+    // A quoted cell of many lines spanning the middle of the file.
+    const long = Array.from({ length: 2000 }, (_, i) => `note ${i}`).join('\n');
+    const text = [...rows.slice(0, 200), `1600000000000,1,view,"${long}",,`, ...rows.slice(200)].join('\n');
+    const file = join(dir, 'split-quoted.csv');
+    writeFileSync(file, text);
+    const one = await importOnce(file, retail, { byteRows: true, threads: 1 });
+    const two = await importOnce(file, retail, { byteRows: true, threads: 2, splitMinBytes: 0 });
+    assert.equal(two.report.sources[0].threads, 1);
+    assertSameImport(one, two);
+    assert.ok(one.log.itemIds.some((id) => id.startsWith('note 0\nnote 1')));
   });
 });

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { EngineError } from '../core/engine-error.ts';
+import { EventLogBuilder } from './event-log.ts';
+import { EventLogFileWriter } from './event-log-file.ts';
+import { readSourceRows } from './import-events.ts';
+import type { RowCounts, ShardJob, ShardMessage } from './import-shard.ts';
+import { countLines } from './line-reader.ts';
+import { RejectSink } from './rejects.ts';
+
+/**
+ * An import worker: reads one source from a line start to the end of the file into its own
+ * dictionaries, writes its rows to `<dir>/rows.nbev` and its rejects to `<dir>/rejects.jsonl`, and
+ * reports its counts (see import-shard.ts for how the parts are joined).
+ */
+if (!parentPort) throw new Error('import-worker runs as a worker thread');
+const port = parentPort;
+const post = (message: ShardMessage) => port.postMessage(message);
+const job = workerData as ShardJob;
+try {
+  // Line numbers continue the file's: count the lines before the start.
+  const line = (await countLines(job.path, job.start)) + 1;
+  const writer = new EventLogFileWriter(join(job.dir, 'rows.nbev'));
+  const builder = new EventLogBuilder({ onChunk: (columns, n) => writer.writeChunk(columns, n) });
+  const rejects = new RejectSink(join(job.dir, 'rejects.jsonl'));
+  const counts: RowCounts = { rows: 0, imported: 0, rejected: 0, byteRows: 0 };
+  try {
+    await readSourceRows(
+      job.path,
+      job.source,
+      builder,
+      rejects,
+      counts,
+      (p) => post({ progress: { bytesRead: p.bytesRead, rows: counts.rows } }),
+      { byteRows: true, from: { byte: job.start, line, header: job.header } },
+    );
+    builder.flush();
+    writer.finish(builder.dictionaries());
+  } finally {
+    rejects.close();
+  }
+  post({ done: { counts, rejects: rejects.summary() } });
+} catch (error) {
+  const e = error as Error;
+  post({
+    error:
+      e instanceof EngineError
+        ? { message: e.message, code: e.code, hint: e.hint, path: e.path }
+        : { message: e.message ?? String(error) },
+  });
+}
