@@ -85,6 +85,35 @@ export class Dictionary {
   get size(): number {
     return this.values.length;
   }
+
+  /**
+   * The entries as integer keys where they are canonical integers (-1 elsewhere) plus the other
+   * entries' text in order: cheaper to pass between threads than the strings, and re-interned
+   * without parsing (see `addEntries`).
+   */
+  entries(): DictionaryEntries {
+    const keys = new Int32Array(this.values.length);
+    const texts: string[] = [];
+    this.values.forEach((value, i) => {
+      keys[i] = canonicalInteger(value);
+      if (keys[i] < 0) texts.push(value);
+    });
+    return { keys, texts };
+  }
+
+  /** Interns another dictionary's entries in their order; returns their ids here. */
+  addEntries({ keys, texts }: DictionaryEntries): Int32Array {
+    const ids = new Int32Array(keys.length);
+    let t = 0;
+    for (let i = 0; i < keys.length; i++)
+      ids[i] = keys[i] >= 0 ? this.idOfInteger(keys[i]) : this.id(texts[t++]);
+    return ids;
+  }
+}
+
+export interface DictionaryEntries {
+  keys: Int32Array;
+  texts: string[];
 }
 
 /** Appends rows into growing columns; `build()` returns the log without copying spare capacity away. */
@@ -161,6 +190,40 @@ export class EventLogBuilder {
     c.sessions[i] = session;
     c.values[i] = value;
     c.propensities[i] = propensity;
+  }
+
+  /**
+   * Appends rows of another builder's columns, their ids mapped into this one's (`users[id]` is the
+   * id here of that builder's user `id`, and so on; session -1 stays -1).
+   */
+  addMapped(
+    columns: Columns,
+    n: number,
+    maps: { users: Int32Array; items: Int32Array; types: Int32Array; sessions: Int32Array },
+  ): void {
+    const { users, items, types, sessions } = maps;
+    for (const t of types) if (t > 255) throw new RangeError('an event log holds at most 256 event types');
+    for (let from = 0; from < n; ) {
+      if (this.length === this.capacity) {
+        if (this.onChunk) this.flush();
+        else this.grow();
+      }
+      const count = Math.min(n - from, this.capacity - this.length);
+      const c = this.columns;
+      const at = this.length - from;
+      for (let i = from; i < from + count; i++) {
+        c.users[at + i] = users[columns.users[i]];
+        c.items[at + i] = items[columns.items[i]];
+        c.types[at + i] = types[columns.types[i]];
+        const session = columns.sessions[i];
+        c.sessions[at + i] = session < 0 ? -1 : sessions[session];
+      }
+      c.timestamps.set(columns.timestamps.subarray(from, from + count), this.length);
+      c.values.set(columns.values.subarray(from, from + count), this.length);
+      c.propensities.set(columns.propensities.subarray(from, from + count), this.length);
+      this.length += count;
+      from += count;
+    }
   }
 
   /** Hands the rows not yet handed over to `onChunk`. */

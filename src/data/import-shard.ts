@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../core/engine-error.ts';
-import type { EventLogBuilder } from './event-log.ts';
+import type { DictionaryEntries, EventLogBuilder } from './event-log.ts';
 import { openEventLogChunks } from './event-log-file.ts';
 import type { SourceConfig } from './import-config.ts';
 import type { RejectSink, RejectSummary } from './rejects.ts';
@@ -37,6 +37,8 @@ export interface RowCounts {
 export interface ShardResult {
   counts: RowCounts;
   rejects: RejectSummary;
+  /** The worker's dictionaries (its rows' ids index these). */
+  dictionaries: Record<'users' | 'items' | 'types' | 'sessions', DictionaryEntries>;
 }
 
 export type ShardMessage =
@@ -120,28 +122,17 @@ export class Shard {
 
   /** Appends the worker's rows, ids mapped into `builder`'s dictionaries, and its rejects. */
   merge(result: ShardResult, builder: EventLogBuilder, counts: RowCounts, rejects: RejectSink): void {
-    const { dictionaries: d, forEachChunk } = openEventLogChunks(join(this.job.dir, 'rows.nbev'));
     // Each dictionary's entries in the worker's (first-seen) order: the order one thread would give.
-    const intern = (values: string[], into: { id(value: string): number }) =>
-      Int32Array.from(values, (value) => into.id(value));
-    const users = intern(d.userIds, builder.users);
-    const items = intern(d.itemIds, builder.items);
-    const types = intern(d.typeNames, builder.types);
-    const sessions = intern(d.sessionIds, builder.sessions);
-    forEachChunk((c, n) => {
-      for (let i = 0; i < n; i++) {
-        const session = c.sessions[i];
-        builder.addIds(
-          users[c.users[i]],
-          items[c.items[i]],
-          types[c.types[i]],
-          c.timestamps[i],
-          session < 0 ? -1 : sessions[session],
-          c.values[i],
-          c.propensities[i],
-        );
-      }
-    });
+    const { dictionaries: d } = result;
+    const maps = {
+      users: builder.users.addEntries(d.users),
+      items: builder.items.addEntries(d.items),
+      types: builder.types.addEntries(d.types),
+      sessions: builder.sessions.addEntries(d.sessions),
+    };
+    openEventLogChunks(join(this.job.dir, 'rows.nbev')).forEachChunk((columns, n) =>
+      builder.addMapped(columns, n, maps),
+    );
     counts.rows += result.counts.rows;
     counts.imported += result.counts.imported;
     counts.rejected += result.counts.rejected;

@@ -35,11 +35,25 @@ try {
       { byteRows: true, from: { byte: job.start, line, header: job.header } },
     );
     builder.flush();
-    writer.finish(builder.dictionaries());
+    // The dictionaries go back in the message, as integer keys where they can.
+    writer.finish({
+      userIds: [],
+      itemIds: [],
+      sessionIds: [],
+      typeNames: [],
+      userAttributes: {},
+      itemAttributes: {},
+    });
   } finally {
     rejects.close();
   }
-  post({ done: { counts, rejects: rejects.summary() } });
+  const dictionaries = {
+    users: builder.users.entries(),
+    items: builder.items.entries(),
+    types: builder.types.entries(),
+    sessions: builder.sessions.entries(),
+  };
+  post({ done: { counts, rejects: rejects.summary(), dictionaries } });
 } catch (error) {
   const e = error as Error;
   post({
