@@ -224,7 +224,7 @@ async function importSource(
       progress();
     });
   };
-  const restElsewhere = async (open: boolean): Promise<boolean> => {
+  const restElsewhere = async (open: boolean, line: number): Promise<boolean> => {
     if (!shard) return false;
     if (open) {
       // The split point is inside a quoted cell: this thread reads on, as if never split.
@@ -232,7 +232,7 @@ async function importSource(
       shard = undefined;
       return false;
     }
-    shard.merge(await shard.result, builder, counts, rejects);
+    await shard.merge(await shard.result, builder, counts, rejects, line);
     merged = true;
     return true;
   };
@@ -267,8 +267,11 @@ export interface SourceRowsOptions {
   onBytes?: (header: string[]) => void;
   /** Start at this line start, with this line number and header (the part after a split point). */
   from?: { byte: number; line: number; header: string[] };
-  /** Stop at `offset` and ask `elsewhere` whether the rest was read elsewhere (else read on). */
-  split?: { offset: number; elsewhere: (open: boolean) => Promise<boolean> };
+  /**
+   * Stop at `offset` and ask `elsewhere` whether the rest was read elsewhere (else read on), telling
+   * it whether a quoted cell is open and the number of the line at `offset`.
+   */
+  split?: { offset: number; elsewhere: (open: boolean, line: number) => Promise<boolean> };
 }
 
 /** Reads an event source's rows into the builder, counting them and rejecting bad ones. */
@@ -430,7 +433,7 @@ async function readRows(
   }
   if (split) {
     await rows.read(progress, split.offset);
-    if (!(await split.elsewhere(rows.open))) await rows.read(progress);
+    if (!(await split.elsewhere(rows.open, rows.nextLine))) await rows.read(progress);
   } else await rows.read(progress);
   rows.finish();
 }

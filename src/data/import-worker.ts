@@ -5,7 +5,6 @@ import { EventLogBuilder } from './event-log.ts';
 import { EventLogFileWriter } from './event-log-file.ts';
 import { readSourceRows } from './import-events.ts';
 import type { RowCounts, ShardJob, ShardMessage } from './import-shard.ts';
-import { countLines } from './line-reader.ts';
 import { RejectSink } from './rejects.ts';
 
 /**
@@ -18,8 +17,6 @@ const port = parentPort;
 const post = (message: ShardMessage) => port.postMessage(message);
 const job = workerData as ShardJob;
 try {
-  // Line numbers continue the file's: count the lines before the start.
-  const line = (await countLines(job.path, job.start)) + 1;
   const writer = new EventLogFileWriter(join(job.dir, 'rows.nbev'));
   const builder = new EventLogBuilder({ onChunk: (columns, n) => writer.writeChunk(columns, n) });
   const rejects = new RejectSink(join(job.dir, 'rejects.jsonl'));
@@ -32,7 +29,8 @@ try {
       rejects,
       counts,
       (p) => post({ progress: { bytesRead: p.bytesRead, rows: counts.rows } }),
-      { byteRows: true, from: { byte: job.start, line, header: job.header } },
+      // Lines are numbered from 1 at the start; the import adds the lines before it to the rejects.
+      { byteRows: true, from: { byte: job.start, line: 1, header: job.header } },
     );
     builder.flush();
     // The dictionaries go back in the message, as integer keys where they can.

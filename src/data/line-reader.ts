@@ -253,12 +253,3 @@ export function splitQuoted(text: string, delimiter: string): string[] | undefin
   }
 }
 
-/** The number of line breaks in the first `end` bytes of an uncompressed file. */
-export async function countLines(path: string, end: number): Promise<number> {
-  let lines = 0;
-  const { stream } = openText(path, true, { start: 0, end });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
-  }
-  return lines;
-}

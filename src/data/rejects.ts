@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readLineBatches } from './line-reader.ts';
 import type { RowProblem } from './row-parser.ts';
 
 export interface RejectedRow extends RowProblem {
@@ -39,21 +40,26 @@ export class RejectSink {
     return { count: this.count, byCode: [...this.byCode], examples: this.examples };
   }
 
-  /** Appends the rejects of a later part of the input: its counts, examples and file (when it wrote one). */
-  merge(summary: RejectSummary, file: string | undefined): void {
+  /**
+   * Appends the rejects of a later part of the input, whose lines were numbered from 1 there: its
+   * counts, examples and file, with `lineOffset` added to every line number.
+   */
+  async merge(summary: RejectSummary, file: string, lineOffset: number): Promise<void> {
     this.count += summary.count;
     for (const [code, n] of summary.byCode) this.byCode.set(code, (this.byCode.get(code) ?? 0) + n);
-    for (const row of summary.examples) if (this.examples.length < 10) this.examples.push(row);
-    if (this.path !== undefined && file !== undefined && summary.count > 0) {
-      this.flush();
-      this.fd ??= openSync(this.path, 'w');
-      const from = openSync(file, 'r');
-      const chunk = Buffer.allocUnsafe(1 << 20);
-      try {
-        for (let n = readSync(from, chunk); n > 0; n = readSync(from, chunk)) writeSync(this.fd, chunk, 0, n);
-      } finally {
-        closeSync(from);
-      }
+    for (const row of summary.examples) {
+      if (this.examples.length < 10) this.examples.push({ ...row, line: row.line + lineOffset });
+    }
+    if (this.path === undefined || summary.count === 0) return;
+    this.flush();
+    this.fd ??= openSync(this.path, 'w');
+    for await (const { lines } of readLineBatches(file)) {
+      const moved = lines.map((text) => {
+        const row = JSON.parse(text) as RejectedRow;
+        row.line += lineOffset;
+        return JSON.stringify(row);
+      });
+      writeSync(this.fd, `${moved.join('\n')}\n`);
     }
   }
 
