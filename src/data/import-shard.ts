@@ -121,7 +121,14 @@ export class Shard {
   }
 
   /** Appends the worker's rows, ids mapped into `builder`'s dictionaries, and its rejects. */
-  merge(result: ShardResult, builder: EventLogBuilder, counts: RowCounts, rejects: RejectSink): void {
+  async merge(
+    result: ShardResult,
+    builder: EventLogBuilder,
+    counts: RowCounts,
+    rejects: RejectSink,
+    /** The number in the file of the worker's first line. */
+    firstLine: number,
+  ): Promise<void> {
     // Each dictionary's entries in the worker's (first-seen) order: the order one thread would give.
     const { dictionaries: d } = result;
     const maps = {
@@ -137,6 +144,6 @@ export class Shard {
     counts.imported += result.counts.imported;
     counts.rejected += result.counts.rejected;
     counts.byteRows += result.counts.byteRows;
-    rejects.merge(result.rejects, join(this.job.dir, 'rejects.jsonl'));
+    await rejects.merge(result.rejects, join(this.job.dir, 'rejects.jsonl'), firstLine - 1);
   }
 }

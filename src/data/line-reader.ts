@@ -252,4 +252,3 @@ export function splitQuoted(text: string, delimiter: string): string[] | undefin
     }
   }
 }
-
