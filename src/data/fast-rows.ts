@@ -82,19 +82,23 @@ export function compileFastRow(
   /** The user of each session when the log has no user column: "session:<id>", interned once. */
   const sessionUser: number[] = [];
 
+  /** Each cell's value when it is all digits (at most 15), else NaN: read during the split. */
+  const cellDigits = new Float64Array(width);
   /** The id cell's integer key (canonical, < 10^9), or -1 when it must be read as text. */
   const integerKey = (buffer: Buffer, column: number): number => {
-    const s = cellStart[column];
-    const n = cellEnd[column] - s;
-    if (n === 0 || n > 9 || (n > 1 && buffer[s] === 48)) return -1;
-    let key = 0;
-    for (let i = s; i < s + n; i++) {
-      const digit = buffer[i] - 48;
-      if (digit < 0 || digit > 9) return -1;
-      key = key * 10 + digit;
-    }
-    return key;
+    const n = cellEnd[column] - cellStart[column];
+    const key = cellDigits[column];
+    // NaN fails the comparison; "0" is canonical, "012" is text.
+    return n <= 9 && key >= 0 && (n === 1 || buffer[cellStart[column]] !== 48) ? key : -1;
   };
+  /** A number cell: its digits, or the exact decimal reader for anything else. */
+  const number = (buffer: Buffer, column: number): number => {
+    const digits = cellDigits[column];
+    return digits >= 0 ? digits : readNumber(buffer, cellStart[column], cellEnd[column]);
+  };
+  // The next quote in the current buffer: a line before it has none, so bytes need no quote test.
+  let quoteBuffer: Buffer | undefined;
+  let nextQuote = 0;
   /** The id cell as text, or undefined when it is a "missing" token. */
   const text = (buffer: Buffer, column: number): string | undefined => {
     const value = buffer.toString('utf8', cellStart[column], cellEnd[column]);
@@ -103,20 +107,37 @@ export function compileFastRow(
 
   return (buffer, start, end) => {
     if (start === end) return false;
-    // Split on the delimiter; a quote or a wrong cell count goes to the general path.
+    // Split on the delimiter, reading digits on the way; a quote or a wrong cell count goes to the
+    // general path.
+    if (buffer !== quoteBuffer || nextQuote < start) {
+      quoteBuffer = buffer;
+      nextQuote = buffer.indexOf(34, start);
+      if (nextQuote < 0) nextQuote = buffer.length;
+    }
+    if (nextQuote < end) return false;
     let cells = 0;
     let cellFrom = start;
+    let digits = 0;
+    let plain = true;
     for (let i = start; i < end; i++) {
       const byte = buffer[i];
       if (byte === delimiter) {
         if (cells === width - 1) return false;
         cellStart[cells] = cellFrom;
+        cellDigits[cells] = plain && i > cellFrom && i - cellFrom <= 15 ? digits : Number.NaN;
         cellEnd[cells++] = i;
         cellFrom = i + 1;
-      } else if (byte === 34) return false;
+        digits = 0;
+        plain = true;
+      } else {
+        const digit = byte - 48;
+        if (digit >= 0 && digit <= 9) digits = digits * 10 + digit;
+        else plain = false;
+      }
     }
     if (cells !== width - 1) return false;
     cellStart[cells] = cellFrom;
+    cellDigits[cells] = plain && end > cellFrom && end - cellFrom <= 15 ? digits : Number.NaN;
     cellEnd[cells] = end;
 
     // Read every field before interning anything: a row the general path rejects adds no id.
@@ -148,18 +169,18 @@ export function compileFastRow(
       if (name === null) return false;
       typeName = name;
     }
-    let timestampMs = readNumber(buffer, cellStart[timestampColumn], cellEnd[timestampColumn]);
+    let timestampMs = number(buffer, timestampColumn);
     timestampMs *= timestampScale;
     // Years 1990–2100, as the general path checks (NaN fails too).
     if (!(timestampMs >= 631_152_000_000 && timestampMs <= 4_102_444_800_000)) return false;
     let value = Number.NaN;
     if (valueColumn >= 0) {
-      value = readNumber(buffer, cellStart[valueColumn], cellEnd[valueColumn]);
+      value = number(buffer, valueColumn);
       if (Number.isNaN(value) && text(buffer, valueColumn) !== undefined) return false;
     }
     let propensity = Number.NaN;
     if (propensityColumn >= 0) {
-      propensity = readNumber(buffer, cellStart[propensityColumn], cellEnd[propensityColumn]);
+      propensity = number(buffer, propensityColumn);
       if (Number.isNaN(propensity)) {
         if (text(buffer, propensityColumn) !== undefined) return false;
       } else if (!(propensity > 0 && propensity <= 1)) return false;
