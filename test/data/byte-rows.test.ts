@@ -228,4 +228,23 @@ describe('byte-level CSV rows', () => {
     assertSameImport(one, two);
     assert.ok(one.log.itemIds.some((id) => id.startsWith('note 0\nnote 1')));
   });
+
+  it('fail as one thread does when the worker half fails, leaving no file behind', async () => {
+    // 300 event types kept as they are: past the 256 a log holds, in the second half of the file.
+    const lines = ['ts,visitor,event,item,price,p'];
+    for (let i = 0; i < 2000; i++)
+      lines.push(`${1_600_000_000_000 + i},${i % 50},kind${i < 1000 ? 0 : i % 300},${i % 70},,`);
+    const file = join(dir, 'too-many-types.csv');
+    writeFileSync(file, lines.join('\n'));
+    const mapping = { ...retail, eventType: { column: 'event', map: {}, unmapped: 'keep' } };
+    const config = parseImportConfig({ sources: [{ file, ...mapping }] });
+    const outputPath = join(dir, 'too-many-types.nbev');
+    await assert.rejects(importEvents({ config, threads: 1 }), /at most 256 event types/);
+    await assert.rejects(
+      importEvents({ config, threads: 2, splitMinBytes: 0, outputPath }),
+      /at most 256 event types/,
+    );
+    assert.equal(existsSync(outputPath), false);
+    assert.equal(existsSync(`${outputPath}.partial`), false);
+  });
 });
