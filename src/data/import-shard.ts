@@ -1,5 +1,4 @@
 import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../core/engine-error.ts';
@@ -45,11 +44,6 @@ export type ShardMessage =
   | { progress: { bytesRead: number; rows: number } }
   | { done: ShardResult }
   | { error: { message: string; code?: string; hint?: string; path?: string } };
-
-/** Threads an import may use: two where the machine has two cores or more. */
-export function defaultImportThreads(): number {
-  return Math.min(2, availableParallelism());
-}
 
 /**
  * The first line start at or after the middle of an uncompressed file of at least `minBytes`, or
