@@ -30,11 +30,11 @@ export class SequenceService {
 
   constructor(
     readonly model: SequenceRecommender,
-    document: { itemIds: string[]; typeNames?: string[] },
+    document: { itemIds: string[] },
     readonly source: string,
   ) {
     this.itemIds = document.itemIds;
-    this.typeNames = document.typeNames ?? ['click', 'cart', 'purchase'];
+    this.typeNames = model.eventTypes;
     this.index = new Map(this.itemIds.map((id, i) => [id, i]));
     this.scores = new Float32Array(this.itemIds.length);
   }
@@ -54,7 +54,7 @@ export class SequenceService {
       );
     }
     const model = SequenceRecommender.fromJSON(document);
-    return new SequenceService(model, document as { itemIds: string[]; typeNames?: string[] }, path);
+    return new SequenceService(model, document as { itemIds: string[] }, path);
   }
 
   /** What is served, for GET /v1/recommender. */

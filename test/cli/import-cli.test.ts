@@ -78,6 +78,9 @@ describe('nextbest import', () => {
     const result = run(['import', file], dir);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /E_USAGE: import: give exactly one of --preset/);
+    const threads = run(['import', '--preset', 'retailrocket', file, '--threads', '3'], dir);
+    assert.equal(threads.status, 2);
+    assert.match(threads.stderr, /E_USAGE at --threads: --threads must be 1 or 2, got 3/);
   });
 });
 

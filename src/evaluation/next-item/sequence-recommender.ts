@@ -11,6 +11,7 @@ import {
   type ContextFeatureSpecInput,
   contextFeatureSpecSchema,
 } from '../../data/context-features.ts';
+import { CANONICAL_EVENT_TYPES } from '../../data/event-log.ts';
 import type { PreparedLog } from '../../data/prepare.ts';
 import {
   DEFAULT_EVENT_REWARDS,
@@ -93,6 +94,11 @@ export class SequenceRecommender implements NextItemModel {
   private contextRow = new Float32Array(0);
   /** The training log's event type names (prefix types index them). */
   private typeNames: string[] = [];
+
+  /** The event type names a prefix's types index (the training log's). */
+  get eventTypes(): readonly string[] {
+    return this.typeNames;
+  }
 
   constructor(options: SequenceRecommenderOptions = {}) {
     this.options = {
@@ -297,7 +303,8 @@ export class SequenceRecommender implements NextItemModel {
       model.contextEncoder = ContextEncoder.fromJSON(doc.contextEncoder);
       model.contextRow = new Float32Array(model.contextEncoder.size);
     }
-    model.typeNames = typeNames ? [...typeNames] : (doc.typeNames ?? []);
+    // Files from before typeNames was saved came from logs whose types were the canonical ones.
+    model.typeNames = typeNames ? [...typeNames] : (doc.typeNames ?? [...CANONICAL_EVENT_TYPES]);
     if (typeNames) {
       for (const list of ['historyTypes', 'actionTypes', 'impressionTypes'] as const) {
         const missing = (model.options[list] ?? []).filter((name) => !typeNames.includes(name));
