@@ -1,4 +1,4 @@
-import type { EventLogBuilder } from './event-log.ts';
+import type { Dictionary, EventLogBuilder } from './event-log.ts';
 import type { FieldSpec, SourceConfig } from './import-config.ts';
 
 /**
@@ -96,6 +96,24 @@ export function compileFastRow(
     const digits = cellDigits[column];
     return digits >= 0 ? digits : readNumber(buffer, cellStart[column], cellEnd[column]);
   };
+  // The current row's item, session and user ids: an integer key, else text (key -1).
+  const idKeys = new Int32Array(3);
+  const idTexts: (string | undefined)[] = [undefined, undefined, undefined];
+  /** Reads an id field into its slot; false when its cell is a "missing" token. */
+  const readId = (buffer: Buffer, field: Simple, slot: number): boolean => {
+    idKeys[slot] = -1;
+    if (field === undefined) return true;
+    if ('constant' in field) {
+      idTexts[slot] = field.constant;
+      return true;
+    }
+    const key = integerKey(buffer, field.column);
+    if (key >= 0) idKeys[slot] = key;
+    else if ((idTexts[slot] = text(buffer, field.column)) === undefined) return false;
+    return true;
+  };
+  const intern = (dictionary: Dictionary, slot: number): number =>
+    idKeys[slot] >= 0 ? dictionary.idOfInteger(idKeys[slot]) : dictionary.id(idTexts[slot] as string);
   // The next quote in the current buffer: a line before it has none, so bytes need no quote test.
   let quoteBuffer: Buffer | undefined;
   let nextQuote = 0;
@@ -141,27 +159,8 @@ export function compileFastRow(
     cellEnd[cells] = end;
 
     // Read every field before interning anything: a row the general path rejects adds no id.
-    let itemKey = -1;
-    let itemText: string | undefined;
-    if ('column' in item) {
-      itemKey = integerKey(buffer, item.column);
-      if (itemKey < 0 && (itemText = text(buffer, item.column)) === undefined) return false;
-    } else itemText = item.constant;
-    let sessionKey = -1;
-    let sessionText: string | undefined;
-    if (session) {
-      if ('column' in session) {
-        sessionKey = integerKey(buffer, session.column);
-        if (sessionKey < 0 && (sessionText = text(buffer, session.column)) === undefined) return false;
-      } else sessionText = session.constant;
-    }
-    let userKey = -1;
-    let userText: string | undefined;
-    if (user) {
-      if ('column' in user) {
-        userKey = integerKey(buffer, user.column);
-        if (userKey < 0 && (userText = text(buffer, user.column)) === undefined) return false;
-      } else userText = user.constant;
+    if (!readId(buffer, item, ITEM) || !readId(buffer, session, SESSION) || !readId(buffer, user, USER)) {
+      return false;
     }
     let typeName = constantType as string;
     if (typeColumn >= 0) {
@@ -187,17 +186,10 @@ export function compileFastRow(
     }
 
     // The row is good: intern its ids (each dictionary in row order, as the general path does).
-    const itemId = itemKey >= 0 ? builder.items.idOfInteger(itemKey) : builder.items.id(itemText as string);
-    let sessionId = -1;
-    if (session) {
-      sessionId =
-        sessionKey >= 0
-          ? builder.sessions.idOfInteger(sessionKey)
-          : builder.sessions.id(sessionText as string);
-    }
+    const itemId = intern(builder.items, ITEM);
+    const sessionId = session ? intern(builder.sessions, SESSION) : -1;
     let userId: number;
-    if (user)
-      userId = userKey >= 0 ? builder.users.idOfInteger(userKey) : builder.users.id(userText as string);
+    if (user) userId = intern(builder.users, USER);
     else {
       userId = sessionUser[sessionId] ?? -1;
       if (userId < 0) {
@@ -209,6 +201,11 @@ export function compileFastRow(
     return true;
   };
 }
+
+/** Slots of the id fields. */
+const ITEM = 0;
+const SESSION = 1;
+const USER = 2;
 
 /** 10^k for k ≤ 22: exact doubles. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
