@@ -44,16 +44,37 @@ export interface EventRow {
 
 /**
  * Interns strings to dense ids in first-seen order. Ids that are canonical integers (most shop
- * logs) are keyed by their number: a small-integer Map lookup costs a fraction of hashing a fresh
- * string (profiled: this was 35% of import time).
+ * logs) are keyed by their number: a small-integer lookup costs a fraction of hashing a fresh
+ * string (profiled: this was 35% of import time). Their text is made only when `values` is read,
+ * once, after the import: making a string per new id in the row loop cost about 15% of it.
  */
 export class Dictionary {
-  readonly values: string[] = [];
+  /** Per id: the integer key, or -1 for an entry kept as text. */
+  private readonly keys: number[] = [];
+  /** The text entries, in id order. */
+  private readonly texts: string[] = [];
   private readonly index = new Map<string, number>();
   private readonly numeric = new IntIndex();
+  /** `values` as far as it has been made, and how many texts it has taken. */
+  private made: string[] = [];
+  private madeTexts = 0;
 
   constructor(initial: readonly string[] = []) {
     for (const value of initial) this.id(value);
+  }
+
+  /** The entries' text by id. Made on first read; later entries are appended to the same array. */
+  get values(): string[] {
+    const { keys, made } = this;
+    for (let id = made.length; id < keys.length; id++) {
+      made.push(keys[id] >= 0 ? String(keys[id]) : this.texts[this.madeTexts++]);
+    }
+    return made;
+  }
+
+  /** The text of one id. */
+  valueOf(id: number): string {
+    return this.keys[id] >= 0 ? String(this.keys[id]) : this.values[id];
   }
 
   id(value: string): number {
@@ -61,17 +82,18 @@ export class Dictionary {
     if (key >= 0) return this.idOfInteger(key);
     let id = this.index.get(value);
     if (id === undefined) {
-      id = this.values.length;
+      id = this.keys.length;
       this.index.set(value, id);
-      this.values.push(value);
+      this.keys.push(-1);
+      this.texts.push(value);
     }
     return id;
   }
 
-  /** The id of `String(key)` for a non-negative integer key below 10^9 (no string is made unless it is new). */
+  /** The id of `String(key)` for a non-negative integer key below 10^9. */
   idOfInteger(key: number): number {
-    const id = this.numeric.getOrAdd(key, this.values.length);
-    if (id === this.values.length) this.values.push(String(key));
+    const id = this.numeric.getOrAdd(key, this.keys.length);
+    if (id === this.keys.length) this.keys.push(key);
     return id;
   }
 
@@ -83,7 +105,7 @@ export class Dictionary {
   }
 
   get size(): number {
-    return this.values.length;
+    return this.keys.length;
   }
 
   /**
@@ -92,21 +114,16 @@ export class Dictionary {
    * without parsing (see `addEntries`).
    */
   entries(): DictionaryEntries {
-    const keys = new Int32Array(this.values.length);
-    const texts: string[] = [];
-    this.values.forEach((value, i) => {
-      keys[i] = canonicalInteger(value);
-      if (keys[i] < 0) texts.push(value);
-    });
-    return { keys, texts };
+    return { keys: Int32Array.from(this.keys), texts: [...this.texts] };
   }
 
   /** Interns another dictionary's entries in their order; returns their ids here. */
   addEntries({ keys, texts }: DictionaryEntries): Int32Array {
     const ids = new Int32Array(keys.length);
     let t = 0;
-    for (let i = 0; i < keys.length; i++)
+    for (let i = 0; i < keys.length; i++) {
       ids[i] = keys[i] >= 0 ? this.idOfInteger(keys[i]) : this.id(texts[t++]);
+    }
     return ids;
   }
 }

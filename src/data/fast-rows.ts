@@ -193,7 +193,7 @@ export function compileFastRow(
     else {
       userId = sessionUser[sessionId] ?? -1;
       if (userId < 0) {
-        userId = builder.users.id(`session:${builder.sessions.values[sessionId]}`);
+        userId = builder.users.id(`session:${builder.sessions.valueOf(sessionId)}`);
         sessionUser[sessionId] = userId;
       }
     }
