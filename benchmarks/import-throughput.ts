@@ -68,7 +68,7 @@ async function runContender(name: string, file: string): Promise<void> {
   // Each contender starts its clock after its modules are loaded.
   let started = 0;
   let count = 0;
-  if (name === 'nextbest' || name === 'nextbest-2-threads') {
+  if (name === 'nextbest-1-thread' || name === 'nextbest-2-threads') {
     const { importEvents } = await import('../src/data/import-events.ts');
     const { parseImportConfig } = await import('../src/data/presets.ts');
     const out = `${file}.nbev`;
@@ -76,8 +76,8 @@ async function runContender(name: string, file: string): Promise<void> {
     const { report } = await importEvents({
       config: parseImportConfig({ sources: [{ preset: 'retailrocket', file }] }),
       outputPath: out,
-      // The split: a worker thread reads the file's second half (docs/decisions/0012).
-      ...(name === 'nextbest-2-threads' ? { threads: 2 } : {}),
+      // 2: a worker thread reads the file's second half (docs/decisions/0012).
+      threads: name === 'nextbest-2-threads' ? 2 : 1,
     });
     count = report.imported;
     rmSync(out);
@@ -138,7 +138,7 @@ if (!existsSync(file)) {
 const bytes = statSync(file).size;
 console.error(`${file}: ${(bytes / 1e6).toFixed(0)} MB`);
 
-const contenders = ['nextbest', 'nextbest-2-threads', 'csv-parse', 'duckdb'];
+const contenders = ['nextbest-1-thread', 'nextbest-2-threads', 'csv-parse', 'duckdb'];
 const runs: Record<string, Measurement[]> = Object.fromEntries(contenders.map((c) => [c, []]));
 for (let r = 0; r < Number(values.repeats); r++) {
   for (const contender of contenders) {

@@ -7,7 +7,7 @@ import { type EventLog, EventLogBuilder } from './event-log.ts';
 import { EventLogFileWriter } from './event-log-file.ts';
 import { compileFastRow, type FastRow } from './fast-rows.ts';
 import type { AttributeSourceConfig, ImportConfig, SourceConfig } from './import-config.ts';
-import { type RowCounts, Shard, splitPoint } from './import-shard.ts';
+import { defaultImportThreads, type RowCounts, Shard, splitPoint } from './import-shard.ts';
 import { type ReadProgress, readLineBatches } from './line-reader.ts';
 import { type RejectedRow, RejectSink } from './rejects.ts';
 import {
@@ -81,9 +81,8 @@ export interface ImportOptions {
    */
   byteRows?: boolean;
   /**
-   * 2: a worker thread reads the second half of a large CSV source read from its bytes. The result
-   * is the same as with 1, the default: on 2 vCPUs it was no faster and took 1.5× the memory
-   * (docs/decisions/0012).
+   * 2 (the default where the machine has 2 cores or more): a worker thread reads the second half of
+   * a large CSV source read from its bytes. The result is the same as with 1 (docs/decisions/0012).
    */
   threads?: number;
   /** The smallest file split across threads (default 64 MiB). */
@@ -199,7 +198,7 @@ async function importSource(
 ): Promise<SourceReport> {
   const counts: RowCounts = { rows: 0, imported: 0, rejected: 0, byteRows: 0 };
   const byteRows = options.byteRows ?? true;
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? defaultImportThreads();
   const split =
     byteRows && threads > 1 && source.format === 'csv'
       ? splitPoint(path, options.splitMinBytes ?? 64 << 20)

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../core/engine-error.ts';
@@ -70,6 +71,11 @@ export function splitPoint(path: string, minBytes: number): number | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Threads an import uses unless told: two where the machine has two cores or more. */
+export function defaultImportThreads(): number {
+  return Math.min(2, availableParallelism());
 }
 
 export class Shard {
