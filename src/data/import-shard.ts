@@ -113,9 +113,14 @@ export class Shard {
     this.result.catch(() => {});
   }
 
-  /** Stops the worker (if it still runs) and removes its files. */
+  /** Stops the worker (if it still runs: it closes its files first) and removes its files. */
   async close(): Promise<void> {
-    this.finished = true;
+    if (!this.finished) {
+      this.finished = true;
+      const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+      this.worker.postMessage('stop');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    }
     await this.worker.terminate();
     rmSync(this.job.dir, { recursive: true, force: true });
   }

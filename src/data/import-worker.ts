@@ -16,9 +16,17 @@ if (!parentPort) throw new Error('import-worker runs as a worker thread');
 const port = parentPort;
 const post = (message: ShardMessage) => port.postMessage(message);
 const job = workerData as ShardJob;
+// Asked to stop (the import failed, or reads on alone), the worker unwinds at the next block it reads,
+// closing its files: a terminated thread would leave them open in the process.
+let stopped = false;
+port.on('message', (message) => {
+  if (message === 'stop') stopped = true;
+});
+let writer: EventLogFileWriter | undefined;
 try {
-  const writer = new EventLogFileWriter(join(job.dir, 'rows.nbev'));
-  const builder = new EventLogBuilder({ onChunk: (columns, n) => writer.writeChunk(columns, n) });
+  writer = new EventLogFileWriter(join(job.dir, 'rows.nbev'));
+  const rows = writer;
+  const builder = new EventLogBuilder({ onChunk: (columns, n) => rows.writeChunk(columns, n) });
   const rejects = new RejectSink(join(job.dir, 'rejects.jsonl'));
   const counts: RowCounts = { rows: 0, imported: 0, rejected: 0, byteRows: 0 };
   try {
@@ -28,7 +36,10 @@ try {
       builder,
       rejects,
       counts,
-      (p) => post({ progress: { bytesRead: p.bytesRead, rows: counts.rows } }),
+      (p) => {
+        if (stopped) throw new Error('the import stopped this worker');
+        post({ progress: { bytesRead: p.bytesRead, rows: counts.rows } });
+      },
       // Lines are numbered from 1 at the start; the import adds the lines before it to the rejects.
       { byteRows: true, from: { byte: job.start, line: 1, header: job.header } },
     );
@@ -53,6 +64,7 @@ try {
   };
   post({ done: { counts, rejects: rejects.summary(), dictionaries } });
 } catch (error) {
+  writer?.abort();
   const e = error as Error;
   post({
     error:
@@ -61,3 +73,4 @@ try {
         : { message: e.message ?? String(error) },
   });
 }
+port.close();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
+import { Shard } from '../../src/data/import-shard.ts';
 import {
   type EventLog,
   type ImportReport,
@@ -39,6 +40,11 @@ async function importOnce(
   return { log: log as EventLog, report, rejects };
 }
 let runs = 0;
+
+/** Open file descriptors of this process (Linux), to check that nothing leaks. */
+function openFiles(): number {
+  return existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0;
+}
 
 function assertSameImport(a: { log: EventLog; report: ImportReport; rejects: string }, b: typeof a): void {
   const columns = (log: EventLog) => ({
@@ -223,8 +229,11 @@ describe('byte-level CSV rows', () => {
     const file = join(dir, 'split-quoted.csv');
     writeFileSync(file, text);
     const one = await importOnce(file, retail, { byteRows: true, threads: 1 });
+    const fds = openFiles();
     const two = await importOnce(file, retail, { byteRows: true, threads: 2, splitMinBytes: 0 });
     assert.equal(two.report.sources[0].threads, 1);
+    // The stopped worker closed its files (a terminated thread would leave them open).
+    assert.ok(openFiles() <= fds, `${openFiles()} files open, ${fds} before`);
     assertSameImport(one, two);
     assert.ok(one.log.itemIds.some((id) => id.startsWith('note 0\nnote 1')));
   });
@@ -240,11 +249,37 @@ describe('byte-level CSV rows', () => {
     const config = parseImportConfig({ sources: [{ file, ...mapping }] });
     const outputPath = join(dir, 'too-many-types.nbev');
     await assert.rejects(importEvents({ config, threads: 1 }), /at most 256 event types/);
+    const fds = openFiles();
     await assert.rejects(
       importEvents({ config, threads: 2, splitMinBytes: 0, outputPath }),
       /at most 256 event types/,
     );
     assert.equal(existsSync(outputPath), false);
     assert.equal(existsSync(`${outputPath}.partial`), false);
+    assert.ok(openFiles() <= fds, `${openFiles()} files open, ${fds} before`);
+  });
+
+  it('stop a worker mid-read with its files closed (a terminated thread would leak them)', async () => {
+    const lines = ['ts,visitor,event,item,price,p'];
+    for (let i = 0; i < 300_000; i++) lines.push(`${1_600_000_000_000 + i},${i % 997},view,${i % 89},,`);
+    const file = join(dir, 'long.csv');
+    writeFileSync(file, lines.join('\n'));
+    const source = parseImportConfig({ sources: [{ file, ...retail }] }).sources[0];
+    const shardDir = mkdtempSync(join(dir, 'shard-'));
+    const fds = openFiles();
+    let stopping: Promise<void> | undefined;
+    let reads = 0;
+    const shard = new Shard(
+      { path: file, source, header: lines[0].split(','), start: lines[0].length + 1, dir: shardDir },
+      () => {
+        reads++;
+        stopping ??= shard.close();
+      },
+    );
+    await assert.rejects(shard.result, /stopped this worker/);
+    await stopping;
+    assert.ok(reads >= 1);
+    assert.equal(existsSync(shardDir), false);
+    assert.ok(openFiles() <= fds, `${openFiles()} files open, ${fds} before`);
   });
 });
