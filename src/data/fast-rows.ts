@@ -15,7 +15,7 @@ type Simple = { column: number } | { constant: string } | undefined;
 
 /**
  * The byte reader for a mapping and header, or undefined when the mapping needs something it does
- * not do (composite keys, ISO or date+offset timestamps, attribute columns, a multi-byte
+ * not do (composite keys, ISO timestamps, attribute columns, a multi-byte
  * delimiter, a "missing" token that reads as a number). Ids that are canonical integers are
  * interned by value with no string made; other ids are decoded once per row.
  */
@@ -35,7 +35,8 @@ export function compileFastRow(
     return undefined;
   }
   if (source.userAttributes.length > 0 || source.itemAttributes.length > 0) return undefined;
-  if (!('column' in source.timestamp) || source.timestamp.unit === 'iso') return undefined;
+  const time = source.timestamp;
+  if ('unit' in time && time.unit === 'iso') return undefined;
   // A token like "0" or "-1" meaning "no value" would be read here as a number.
   if (source.missing.some((token) => /^-?[0-9]+(\.[0-9]*)?$/.test(token))) return undefined;
 
@@ -52,8 +53,23 @@ export function compileFastRow(
   if (!item || (source.session !== undefined && !session) || (source.user !== undefined && !user)) {
     return undefined;
   }
-  const timestampColumn = index.get(source.timestamp.column) as number;
-  const timestampScale = source.timestamp.unit === 's' ? 1000 : 1;
+  // A timestamp column (ms or s), or a date column plus an offset column (DIGINETICA).
+  const timestampColumn = 'column' in time ? (index.get(time.column) as number) : -1;
+  const timestampScale = 'unit' in time && time.unit === 's' ? 1000 : 1;
+  const dateColumn = 'date' in time ? (index.get(time.date) as number) : -1;
+  const offsetColumn = 'date' in time ? (index.get(time.offsetMs) as number) : -1;
+  /** Midnight UTC of a date cell, as the general path reads it (NaN when it reads none), by yyyymmdd. */
+  const days = new Map<number, number>();
+  const dayOf = (buffer: Buffer, start: number, end: number): number => {
+    const key = isoDateKey(buffer, start, end);
+    let day = key < 0 ? undefined : days.get(key);
+    if (day === undefined) {
+      const text = buffer.toString('utf8', start, end);
+      day = missing.has(text) ? Number.NaN : Date.parse(`${text}T00:00:00Z`);
+      if (key >= 0) days.set(key, day);
+    }
+    return day;
+  };
   const valueColumn = source.value === undefined ? -1 : (index.get(source.value) as number);
   const propensityColumn = source.propensity === undefined ? -1 : (index.get(source.propensity) as number);
   const missing = new Set(source.missing);
@@ -168,10 +184,18 @@ export function compileFastRow(
       if (name === null) return false;
       typeName = name;
     }
-    let timestampMs = number(buffer, timestampColumn);
-    timestampMs *= timestampScale;
-    // Years 1990–2100, as the general path checks (NaN fails too).
-    if (!(timestampMs >= 631_152_000_000 && timestampMs <= 4_102_444_800_000)) return false;
+    let timestampMs: number;
+    if (dateColumn >= 0) {
+      // As the general path: a date it can read plus an offset of 0 to 366 days (NaN fails too).
+      const day = dayOf(buffer, cellStart[dateColumn], cellEnd[dateColumn]);
+      const offset = number(buffer, offsetColumn);
+      if (Number.isNaN(day) || !(offset >= 0 && offset <= 366 * DAY_MS)) return false;
+      timestampMs = day + offset;
+    } else {
+      timestampMs = number(buffer, timestampColumn) * timestampScale;
+      // Years 1990–2100, as the general path checks (NaN fails too).
+      if (!(timestampMs >= 631_152_000_000 && timestampMs <= 4_102_444_800_000)) return false;
+    }
     let value = Number.NaN;
     if (valueColumn >= 0) {
       value = number(buffer, valueColumn);
@@ -200,6 +224,21 @@ export function compileFastRow(
     builder.addIds(userId, itemId, builder.types.id(typeName), timestampMs, sessionId, value, propensity);
     return true;
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/** A `dddd-dd-dd` cell as the number yyyymmdd (a cache key), or -1 for any other text. */
+function isoDateKey(buffer: Buffer, start: number, end: number): number {
+  if (end - start !== 10 || buffer[start + 4] !== 45 || buffer[start + 7] !== 45) return -1;
+  let key = 0;
+  for (let i = start; i < end; i++) {
+    if (i === start + 4 || i === start + 7) continue;
+    const digit = buffer[i] - 48;
+    if (digit < 0 || digit > 9) return -1;
+    key = key * 10 + digit;
+  }
+  return key;
 }
 
 /** Slots of the id fields. */

@@ -185,6 +185,45 @@ describe('byte-level CSV rows', () => {
     }
   });
 
+  it('agree on a date plus an offset (DIGINETICA)', async () => {
+    const rng = new Rng(50);
+    const pick = <T>(xs: T[]): T => xs[rng.int(xs.length)];
+    const lines = ['session_id;user_id;item_id;timeframe;eventdate'];
+    for (let i = 0; i < 3000; i++) {
+      const date = pick([
+        '2016-05-09',
+        '2016-05-10',
+        '2016-06-01',
+        '2016-5-9',
+        '2016-02-30',
+        '',
+        'NA',
+        '2016-13-01',
+      ]);
+      const offset = pick([
+        String(rng.int(1e8)),
+        String(rng.int(1e8)),
+        '-5',
+        '1e3',
+        '',
+        '99999999999',
+        '12.5',
+      ]);
+      lines.push(`${rng.int(400)};NA;${rng.int(90)};${offset};${date}`);
+    }
+    const mapping = {
+      delimiter: ';',
+      session: 'session_id',
+      item: 'item_id',
+      eventType: { constant: 'click' },
+      timestamp: { date: 'eventdate', offsetMs: 'timeframe' },
+    };
+    const { general, bytes } = await importBoth('dates', lines.join('\n'), mapping);
+    assertSameImport(general, bytes);
+    assert.ok(bytes.report.sources[0].byteRows > 0.3 * bytes.report.sources[0].imported);
+    assert.ok(bytes.report.rejected > 500);
+  });
+
   it('leave mappings they cannot read exactly to the general path', async () => {
     const text = messyLog(20, 200);
     for (const [k, mapping] of [
