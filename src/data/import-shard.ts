@@ -47,8 +47,10 @@ export type ShardMessage =
   | { error: { message: string; code?: string; hint?: string; path?: string } };
 
 /**
- * The first line start at or after the middle of an uncompressed file of at least `minBytes`, or
- * undefined when the file is not worth splitting.
+ * Where the worker's part starts: the first line start past 55% of an uncompressed file of at least
+ * `minBytes` (undefined when the file is not worth splitting). Past the middle, because the worker
+ * starts about 0.35 s late (its TypeScript loader) and the join after it grows with its part: on
+ * the 10 M-event log, 55% beat 50% in 4 interleaved pairs out of 4 and 60% in 2 of 3.
  */
 export function splitPoint(path: string, minBytes: number): number | undefined {
   if (path.endsWith('.gz')) return undefined;
@@ -62,7 +64,7 @@ export function splitPoint(path: string, minBytes: number): number | undefined {
   const fd = openSync(path, 'r');
   try {
     const window = Buffer.alloc(1 << 16);
-    for (let at = Math.floor(size / 2); at < size; at += window.length) {
+    for (let at = Math.floor(size * 0.55); at < size; at += window.length) {
       const n = readSync(fd, window, 0, window.length, at);
       const newline = window.subarray(0, n).indexOf(10);
       if (newline >= 0) return at + newline + 1 < size ? at + newline + 1 : undefined;
