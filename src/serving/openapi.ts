@@ -194,8 +194,15 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /v1/recommender': {
     summary: 'The served sequence model: name, catalogue size, event types, user and time features',
     tag: 'Sessions',
-    ok: [200, '{name, source, items, eventTypes, length, userAttributes, timeFeatures, epochs}'],
+    ok: [200, '{name, source, loadedAt, items, eventTypes, length, userAttributes, timeFeatures, epochs}'],
     errors: [503],
+  },
+  'POST /v1/recommender/reload': {
+    summary:
+      "Re-read the served sequence model's file (after 'nextbest train --data --out' replaced it) and swap it in; a file that cannot be served leaves the current model serving",
+    tag: 'Sessions',
+    ok: [200, '{name, source, loadedAt, items, ..., previous: {name, loadedAt}}'],
+    errors: [422, 503],
   },
   'GET /v1/decisions': {
     summary: 'The newest decisions, one line each (paged backwards with before; filter by sessionId)',

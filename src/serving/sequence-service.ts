@@ -27,6 +27,8 @@ export class SequenceService {
   readonly typeNames: readonly string[];
   private readonly index: Map<string, number>;
   private readonly scores: Float32Array;
+  /** When this model was read from its file. */
+  readonly loadedAt = new Date().toISOString();
 
   constructor(
     readonly model: SequenceRecommender,
@@ -63,6 +65,7 @@ export class SequenceService {
     return {
       name: this.model.name,
       source: this.source,
+      loadedAt: this.loadedAt,
       items: this.itemIds.length,
       eventTypes: this.typeNames,
       length: this.model.agent?.length,

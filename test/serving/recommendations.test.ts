@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -135,6 +135,40 @@ describe('serving a sequence model: POST /v1/recommendations', async () => {
     assert.deepEqual(info.userAttributes, ['segment']);
     assert.equal(info.timeFeatures, true);
     assert.equal(info.items, 13);
+  });
+
+  test('reload swaps in the model file again; a file that cannot be served keeps the current one', async () => {
+    const describeServed = async () =>
+      (await app.inject({ method: 'GET', url: '/v1/recommender', headers: auth })).json();
+    const before = await describeServed();
+    const saved = readFileSync(modelFile, 'utf8');
+    const picks = async (session: string) => {
+      const r = await post('/v1/recommendations', {
+        sessionId: session,
+        history: home,
+        userAttributes: { segment: 's3' },
+        explore: false,
+      });
+      assert.equal(r.statusCode, 201, r.body);
+      return r.json().items[0].id;
+    };
+    // A half-written file (a training run still writing it): 422, and the model keeps serving.
+    writeFileSync(modelFile, saved.slice(0, 100));
+    const bad = await post('/v1/recommender/reload', {});
+    assert.equal(bad.statusCode, 422, bad.body);
+    assert.equal(bad.json().error.innerError.code, 'E_MODEL_INVALID');
+    assert.match(bad.json().error.message, /still serving the model loaded at/);
+    assert.equal((await describeServed()).loadedAt, before.loadedAt);
+    assert.equal(await picks('after-bad-reload'), 'pick3');
+    // The complete file again: swapped in, the previous one named.
+    writeFileSync(modelFile, saved);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const good = await post('/v1/recommender/reload', {});
+    assert.equal(good.statusCode, 200, good.body);
+    assert.equal(good.json().previous.loadedAt, before.loadedAt);
+    assert.notEqual(good.json().loadedAt, before.loadedAt);
+    assert.equal((await describeServed()).loadedAt, good.json().loadedAt);
+    assert.equal(await picks('after-reload'), 'pick3');
   });
 
   test('without a model the route says how to serve one; a bad model file stops the start', async () => {

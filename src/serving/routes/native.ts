@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError, badRequest, conflict, notFound, parseBody } from '../errors.ts';
 import { learnerConfigSchema } from '../learning-settings.ts';
+import { SequenceService } from '../sequence-service.ts';
 import type { ServiceState } from '../service-state.ts';
 import {
   actionsSchema,
@@ -145,6 +146,30 @@ export async function nativeRoutes(api: FastifyInstance, state: ServiceState): P
   api.get('/recommender', async () => {
     if (!state.sequence) throw noSequenceModel();
     return state.sequence.describe();
+  });
+
+  // Re-reads the served model's file (after 'nextbest train --data ... --out' replaced it) and swaps
+  // it in. A file that cannot be served leaves the current model serving. Only the file given at
+  // start is read: a path from the request would let a caller read any file on the server.
+  api.post('/recommender/reload', async () => {
+    const current = state.sequence;
+    if (!current) throw noSequenceModel();
+    let next: SequenceService;
+    try {
+      next = SequenceService.fromFile(current.source);
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      throw new ApiError(
+        422,
+        'UnprocessableEntity',
+        `${e.message}; still serving the model loaded at ${current.loadedAt} (write a complete model file, then reload again)`,
+        e.code ?? 'E_MODEL_INVALID',
+      );
+    }
+    state.sequence = next;
+    // Requests already answered hold no reference past their synchronous scoring.
+    current.dispose();
+    return { ...next.describe(), previous: { name: current.model.name, loadedAt: current.loadedAt } };
   });
 
   api.post('/recommendations', async (request, reply) => {
