@@ -15,7 +15,7 @@ type Simple = { column: number } | { constant: string } | undefined;
 
 /**
  * The byte reader for a mapping and header, or undefined when the mapping needs something it does
- * not do (composite keys, ISO timestamps, attribute columns, a multi-byte
+ * not do (composite keys, attribute columns, a multi-byte
  * delimiter, a "missing" token that reads as a number). Ids that are canonical integers are
  * interned by value with no string made; other ids are decoded once per row.
  */
@@ -36,7 +36,6 @@ export function compileFastRow(
   }
   if (source.userAttributes.length > 0 || source.itemAttributes.length > 0) return undefined;
   const time = source.timestamp;
-  if ('unit' in time && time.unit === 'iso') return undefined;
   // A token like "0" or "-1" meaning "no value" would be read here as a number.
   if (source.missing.some((token) => /^-?[0-9]+(\.[0-9]*)?$/.test(token))) return undefined;
 
@@ -56,6 +55,7 @@ export function compileFastRow(
   // A timestamp column (ms or s), or a date column plus an offset column (DIGINETICA).
   const timestampColumn = 'column' in time ? (index.get(time.column) as number) : -1;
   const timestampScale = 'unit' in time && time.unit === 's' ? 1000 : 1;
+  const iso = 'unit' in time && time.unit === 'iso';
   const dateColumn = 'date' in time ? (index.get(time.date) as number) : -1;
   const offsetColumn = 'date' in time ? (index.get(time.offsetMs) as number) : -1;
   /** Midnight UTC of a date cell, as the general path reads it (NaN when it reads none), by yyyymmdd. */
@@ -192,7 +192,9 @@ export function compileFastRow(
       if (Number.isNaN(day) || !(offset >= 0 && offset <= 366 * DAY_MS)) return false;
       timestampMs = day + offset;
     } else {
-      timestampMs = number(buffer, timestampColumn) * timestampScale;
+      timestampMs = iso
+        ? isoTimestamp(buffer, cellStart[timestampColumn], cellEnd[timestampColumn], dayOf)
+        : number(buffer, timestampColumn) * timestampScale;
       // Years 1990–2100, as the general path checks (NaN fails too).
       if (!(timestampMs >= 631_152_000_000 && timestampMs <= 4_102_444_800_000)) return false;
     }
@@ -239,6 +241,58 @@ function isoDateKey(buffer: Buffer, start: number, end: number): number {
     key = key * 10 + digit;
   }
   return key;
+}
+
+/**
+ * An ISO-8601 date-time in its strict form, `YYYY-MM-DDTHH:MM:SS[.sss](Z|±HH:MM)`, as `Date.parse`
+ * reads it: the date through `dayOf` (Date.parse of its midnight, so the same calendar rules), plus
+ * the time of day, less the zone offset. NaN for anything else (no zone, a space for T, other
+ * fraction lengths, 24:00, leap seconds), which the general path then reads.
+ */
+function isoTimestamp(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  dayOf: (buffer: Buffer, start: number, end: number) => number,
+): number {
+  const n = end - start;
+  const fraction = n === 24 || n === 29;
+  if (n !== 20 && n !== 24 && n !== 25 && n !== 29) return Number.NaN;
+  if (buffer[start + 10] !== 84 || buffer[start + 13] !== 58 || buffer[start + 16] !== 58) return Number.NaN;
+  if (isoDateKey(buffer, start, start + 10) < 0) return Number.NaN;
+  const two = (at: number) => {
+    const a = buffer[start + at] - 48;
+    const b = buffer[start + at + 1] - 48;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+  };
+  const hours = two(11);
+  const minutes = two(14);
+  const seconds = two(17);
+  if (!(hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59 && seconds >= 0 && seconds <= 59)) {
+    return Number.NaN;
+  }
+  let ms = 0;
+  if (fraction) {
+    if (buffer[start + 19] !== 46) return Number.NaN;
+    const hundreds = buffer[start + 20] - 48;
+    const tens = two(21);
+    if (!(hundreds >= 0 && hundreds <= 9 && tens >= 0)) return Number.NaN;
+    ms = hundreds * 100 + tens;
+  }
+  const zone = start + (fraction ? 23 : 19);
+  let offsetMinutes = 0;
+  if (end - zone === 1) {
+    if (buffer[zone] !== 90) return Number.NaN;
+  } else {
+    const sign = buffer[zone] === 43 ? 1 : buffer[zone] === 45 ? -1 : 0;
+    const zoneHours = two(zone - start + 1);
+    const zoneMinutes = two(zone - start + 4);
+    if (sign === 0 || buffer[zone + 3] !== 58 || !(zoneHours >= 0 && zoneHours <= 23)) return Number.NaN;
+    if (!(zoneMinutes >= 0 && zoneMinutes <= 59)) return Number.NaN;
+    offsetMinutes = sign * (zoneHours * 60 + zoneMinutes);
+  }
+  const day = dayOf(buffer, start, start + 10);
+  return day + ((hours * 60 + minutes - offsetMinutes) * 60 + seconds) * 1000 + ms;
 }
 
 /** Slots of the id fields. */
