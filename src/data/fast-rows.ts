@@ -15,9 +15,9 @@ type Simple = { column: number } | { constant: string } | undefined;
 
 /**
  * The byte reader for a mapping and header, or undefined when the mapping needs something it does
- * not do (composite keys, attribute columns, a multi-byte
- * delimiter, a "missing" token that reads as a number). Ids that are canonical integers are
- * interned by value with no string made; other ids are decoded once per row.
+ * not do (composite keys, attribute columns, a multi-byte delimiter, a "missing" token that reads
+ * as a number). Ids that are canonical integers are interned by value with no string made; other
+ * ids are decoded once per row.
  */
 export function compileFastRow(
   source: SourceConfig,
@@ -38,6 +38,7 @@ export function compileFastRow(
   const time = source.timestamp;
   // A token like "0" or "-1" meaning "no value" would be read here as a number.
   if (source.missing.some((token) => /^-?[0-9]+(\.[0-9]*)?$/.test(token))) return undefined;
+  const missing = new Set(source.missing);
 
   // The same column lookup as the general path (the last column of a repeated name wins).
   const index = new Map(header.map((name, i) => [name, i]));
@@ -52,7 +53,7 @@ export function compileFastRow(
   if (!item || (source.session !== undefined && !session) || (source.user !== undefined && !user)) {
     return undefined;
   }
-  // A timestamp column (ms or s), or a date column plus an offset column (DIGINETICA).
+  // A timestamp column (ms, s or ISO-8601), or a date column plus an offset column (DIGINETICA).
   const timestampColumn = 'column' in time ? (index.get(time.column) as number) : -1;
   const timestampScale = 'unit' in time && time.unit === 's' ? 1000 : 1;
   const iso = 'unit' in time && time.unit === 'iso';
@@ -72,7 +73,6 @@ export function compileFastRow(
   };
   const valueColumn = source.value === undefined ? -1 : (index.get(source.value) as number);
   const propensityColumn = source.propensity === undefined ? -1 : (index.get(source.propensity) as number);
-  const missing = new Set(source.missing);
 
   // Event type: the name a cell's bytes map to, cached by the bytes (a log has a handful).
   const spec = source.eventType;
