@@ -13,6 +13,8 @@ import { allocateColumns, type Columns, columnList, type EventLog } from './even
  */
 const MAGIC = 0x5645424e; // "NBEV" read as little-endian u32
 const VERSION = 1;
+/** Bytes per row in a chunk: users, items, sessions (i32), timestamps, values, propensities (f64), types (u8). */
+const ROW_BYTES = 4 * 3 + 8 * 3 + 1;
 
 export class EventLogFileWriter {
   private readonly fd: number;
@@ -92,7 +94,6 @@ export function readEventLog(path: string): EventLog {
     });
   if (buffer.length < 16 || buffer.readUInt32LE(0) !== MAGIC) throw bad('wrong magic number');
   if (buffer.readUInt32LE(4) !== VERSION) throw bad(`version ${buffer.readUInt32LE(4)} is not ${VERSION}`);
-  const rowBytes = 4 * 3 + 8 * 3 + 1;
   // First pass: count rows so the columns are allocated once.
   let offset = 8;
   let total = 0;
@@ -102,7 +103,7 @@ export function readEventLog(path: string): EventLog {
     offset += 4;
     if (n === 0) break;
     total += n;
-    offset += n * rowBytes;
+    offset += n * ROW_BYTES;
   }
   if (offset + 4 > buffer.length) throw bad('truncated before the dictionaries');
   const jsonLength = buffer.readUInt32LE(offset);
@@ -136,7 +137,6 @@ export function openEventLogChunks(path: string): {
   dictionaries: Omit<EventLog, keyof Columns | 'length'>;
   forEachChunk: (onChunk: (columns: Columns, n: number) => void) => void;
 } {
-  const rowBytes = 4 * 3 + 8 * 3 + 1;
   const word = Buffer.alloc(4);
   const readWord = (fd: number, position: number) => {
     if (readSync(fd, word, 0, 4, position) !== 4) throw new Error(`'${path}' is truncated`);
@@ -146,7 +146,7 @@ export function openEventLogChunks(path: string): {
   let dictionaries: Omit<EventLog, keyof Columns | 'length'>;
   try {
     let position = 8;
-    for (let n = readWord(fd, position); n > 0; n = readWord(fd, position)) position += 4 + n * rowBytes;
+    for (let n = readWord(fd, position); n > 0; n = readWord(fd, position)) position += 4 + n * ROW_BYTES;
     const json = Buffer.alloc(readWord(fd, position + 4));
     readSync(fd, json, 0, json.length, position + 8);
     dictionaries = JSON.parse(json.toString('utf8'));

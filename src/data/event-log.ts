@@ -194,10 +194,7 @@ export class EventLogBuilder {
     propensity: number,
   ): void {
     if (type > 255) throw new RangeError('an event log holds at most 256 event types');
-    if (this.length === this.capacity) {
-      if (this.onChunk) this.flush();
-      else this.grow();
-    }
+    this.makeRoom();
     const i = this.length++;
     const c = this.columns;
     c.users[i] = user;
@@ -221,10 +218,7 @@ export class EventLogBuilder {
     const { users, items, types, sessions } = maps;
     for (const t of types) if (t > 255) throw new RangeError('an event log holds at most 256 event types');
     for (let from = 0; from < n; ) {
-      if (this.length === this.capacity) {
-        if (this.onChunk) this.flush();
-        else this.grow();
-      }
+      this.makeRoom();
       const count = Math.min(n - from, this.capacity - this.length);
       const c = this.columns;
       const at = this.length - from;
@@ -241,6 +235,13 @@ export class EventLogBuilder {
       this.length += count;
       from += count;
     }
+  }
+
+  /** When the columns are full: hands them to `onChunk`, or grows them for an in-memory log. */
+  private makeRoom(): void {
+    if (this.length < this.capacity) return;
+    if (this.onChunk) this.flush();
+    else this.grow();
   }
 
   /** Hands the rows not yet handed over to `onChunk`. */

@@ -1,5 +1,6 @@
 import type { Dictionary, EventLogBuilder } from './event-log.ts';
 import type { FieldSpec, SourceConfig } from './import-config.ts';
+import { midnightUtc, sessionUserId } from './row-parser.ts';
 
 /**
  * Reads one CSV line's bytes straight into the builder's columns and returns true, or returns false
@@ -61,12 +62,16 @@ export function compileFastRow(
   const offsetColumn = 'date' in time ? (index.get(time.offsetMs) as number) : -1;
   /** Midnight UTC of a date cell, as the general path reads it (NaN when it reads none), by yyyymmdd. */
   const days = new Map<number, number>();
-  const dayOf = (buffer: Buffer, start: number, end: number): number => {
-    const key = isoDateKey(buffer, start, end);
+  const dayOf = (
+    buffer: Buffer,
+    start: number,
+    end: number,
+    key = isoDateKey(buffer, start, end),
+  ): number => {
     let day = key < 0 ? undefined : days.get(key);
     if (day === undefined) {
       const text = buffer.toString('utf8', start, end);
-      day = missing.has(text) ? Number.NaN : Date.parse(`${text}T00:00:00Z`);
+      day = missing.has(text) ? Number.NaN : midnightUtc(text);
       if (key >= 0) days.set(key, day);
     }
     return day;
@@ -219,7 +224,7 @@ export function compileFastRow(
     else {
       userId = sessionUser[sessionId] ?? -1;
       if (userId < 0) {
-        userId = builder.users.id(`session:${builder.sessions.valueOf(sessionId)}`);
+        userId = builder.users.id(sessionUserId(builder.sessions.valueOf(sessionId)));
         sessionUser[sessionId] = userId;
       }
     }
@@ -253,13 +258,14 @@ function isoTimestamp(
   buffer: Buffer,
   start: number,
   end: number,
-  dayOf: (buffer: Buffer, start: number, end: number) => number,
+  dayOf: (buffer: Buffer, start: number, end: number, key: number) => number,
 ): number {
   const n = end - start;
   const fraction = n === 24 || n === 29;
   if (n !== 20 && n !== 24 && n !== 25 && n !== 29) return Number.NaN;
   if (buffer[start + 10] !== 84 || buffer[start + 13] !== 58 || buffer[start + 16] !== 58) return Number.NaN;
-  if (isoDateKey(buffer, start, start + 10) < 0) return Number.NaN;
+  const dateKey = isoDateKey(buffer, start, start + 10);
+  if (dateKey < 0) return Number.NaN;
   const two = (at: number) => {
     const a = buffer[start + at] - 48;
     const b = buffer[start + at + 1] - 48;
@@ -291,7 +297,7 @@ function isoTimestamp(
     if (!(zoneMinutes >= 0 && zoneMinutes <= 59)) return Number.NaN;
     offsetMinutes = sign * (zoneHours * 60 + zoneMinutes);
   }
-  const day = dayOf(buffer, start, start + 10);
+  const day = dayOf(buffer, start, start + 10, dateKey);
   return day + ((hours * 60 + minutes - offsetMinutes) * 60 + seconds) * 1000 + ms;
 }
 

@@ -46,7 +46,7 @@ export function compileRowParser(source: SourceConfig): RowParser {
     if (isProblem(sessionId)) return sessionId;
     let userId: string | RowProblem;
     if (user) userId = user(read);
-    else userId = `session:${sessionId}`;
+    else userId = sessionUserId(sessionId as string);
     if (isProblem(userId)) return userId;
     const eventType = type(read);
     if (isProblem(eventType)) return eventType;
@@ -77,6 +77,16 @@ export function compileRowParser(source: SourceConfig): RowParser {
     if (source.itemAttributes.length > 0) row.itemAttributes = readAttributes(read, source.itemAttributes);
     return row;
   };
+}
+
+/** The user of a log without users: each session is its own user. */
+export function sessionUserId(session: string): string {
+  return `session:${session}`;
+}
+
+/** Midnight UTC of a YYYY-MM-DD date column's text (NaN when it is not a date). */
+export function midnightUtc(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`);
 }
 
 function compileField(spec: FieldSpec, role: string): (read: CellReader) => string | RowProblem {
@@ -126,7 +136,7 @@ function compileTimestamp(source: SourceConfig): (read: CellReader) => number | 
     return (read) => {
       const date = read(spec.date);
       if (date === undefined) return missing(spec.date, 'timestamp');
-      const day = Date.parse(`${date}T00:00:00Z`);
+      const day = midnightUtc(String(date));
       if (!Number.isFinite(day)) {
         return {
           code: 'E_TIMESTAMP_INVALID',
