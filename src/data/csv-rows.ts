@@ -73,12 +73,16 @@ export class CsvRows {
       const { buffer, starts, ends, count, firstLine } = batch;
       for (let k = 0; k < count; k++) {
         const fast = this.fast;
-        if (fast !== undefined && !assembler.open && fast(buffer, starts[k], ends[k])) continue;
+        if (fast !== undefined) {
+          if (!assembler.open && fast.row(buffer, starts[k], ends[k])) continue;
+          fast.flush(); // the rows before this one go in first
+        }
         const record = assembler.push(buffer.toString('utf8', starts[k], ends[k]), firstLine + k);
         if (record) this.onRecord(record);
       }
       this.nextLine = firstLine + count;
     }
+    this.fast?.flush();
     if (end !== undefined) this.nextByte = end;
   }
 

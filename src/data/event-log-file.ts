@@ -41,8 +41,11 @@ export class EventLogFileWriter {
     this.rows += n;
   }
 
-  finish(dictionaries: Omit<EventLog, keyof Columns | 'length'>): number {
-    const json = Buffer.from(JSON.stringify(dictionaries), 'utf8');
+  /** Writes the dictionaries (or their JSON, already encoded) and lands the file under its name. */
+  finish(dictionaries: Omit<EventLog, keyof Columns | 'length'> | Buffer): number {
+    const json = Buffer.isBuffer(dictionaries)
+      ? dictionaries
+      : Buffer.from(JSON.stringify(dictionaries), 'utf8');
     const tail = Buffer.alloc(8);
     tail.writeUInt32LE(0, 0);
     tail.writeUInt32LE(json.length, 4);

@@ -72,6 +72,45 @@ export class Dictionary {
     return made;
   }
 
+  /**
+   * `JSON.stringify(this.values)` as UTF-8, without making the text of integer ids: their digits
+   * are written straight into the bytes. On a 10 M-event log (1.2 M ids) making the strings and
+   * stringifying them took about a tenth of the import.
+   */
+  jsonBytes(): Buffer {
+    const { keys, texts } = this;
+    const encoded = texts.map((text) => Buffer.from(JSON.stringify(text), 'utf8'));
+    // Per integer id: at most 10 digits and 2 quotes; per id a comma; plus the brackets.
+    let size = 2 + keys.length;
+    for (const bytes of encoded) size += bytes.length;
+    for (const key of keys) if (key >= 0) size += 12;
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    let t = 0;
+    out[at++] = 0x5b; // [
+    for (let id = 0; id < keys.length; id++) {
+      if (id > 0) out[at++] = 0x2c; // ,
+      let key = keys[id];
+      if (key < 0) {
+        const bytes = encoded[t++];
+        bytes.copy(out, at);
+        at += bytes.length;
+        continue;
+      }
+      out[at++] = 0x22; // "
+      let digits = 1;
+      for (let rest = key; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+      for (let d = at + digits - 1; d >= at; d--) {
+        out[d] = 0x30 + (key % 10);
+        key = Math.floor(key / 10);
+      }
+      at += digits;
+      out[at++] = 0x22;
+    }
+    out[at++] = 0x5d; // ]
+    return out.subarray(0, at);
+  }
+
   /** The text of one id. */
   valueOf(id: number): string {
     return this.keys[id] >= 0 ? String(this.keys[id]) : this.values[id];
@@ -273,6 +312,24 @@ export class EventLogBuilder {
       userAttributes: this.userAttributes,
       itemAttributes: this.itemAttributes,
     };
+  }
+
+  /** `JSON.stringify(this.dictionaries())` as UTF-8, made without the text of integer ids. */
+  dictionariesJson(): Buffer {
+    const part = (text: string) => Buffer.from(text, 'utf8');
+    return Buffer.concat([
+      part('{"userIds":'),
+      this.users.jsonBytes(),
+      part(',"itemIds":'),
+      this.items.jsonBytes(),
+      part(',"sessionIds":'),
+      this.sessions.jsonBytes(),
+      part(',"typeNames":'),
+      this.types.jsonBytes(),
+      part(
+        `,"userAttributes":${JSON.stringify(this.userAttributes)},"itemAttributes":${JSON.stringify(this.itemAttributes)}}`,
+      ),
+    ]);
   }
 
   build(): EventLog {

@@ -179,7 +179,7 @@ export async function importEvents(
       );
     }
     // Only an import that passed the reject check lands under its name.
-    writer?.finish(builder.dictionaries());
+    writer?.finish(builder.dictionariesJson());
     return { log, report };
   } catch (error) {
     writer?.abort();
@@ -288,12 +288,15 @@ export async function readSourceRows(
     const fast = options.byteRows ? compileFastRow(source, header, builder) : undefined;
     if (!fast) return undefined;
     options.onBytes?.(header);
-    return (buffer, start, end) => {
-      if (!fast(buffer, start, end)) return false;
-      counts.rows++;
-      counts.imported++;
-      counts.byteRows++;
-      return true;
+    return {
+      row: (buffer, start, end) => {
+        if (!fast.row(buffer, start, end)) return false;
+        counts.rows++;
+        counts.imported++;
+        counts.byteRows++;
+        return true;
+      },
+      flush: fast.flush,
     };
   };
   await readParsedRows(

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { EngineError } from '../../src/core/engine-error.ts';
 import {
   countByType,
+  EventLogBuilder,
   importEvents,
   parseImportConfig,
   readEventLog,
@@ -146,6 +147,46 @@ describe('event import', () => {
     }
     assert.deepEqual(back.itemIds, memory.itemIds);
     assert.deepEqual(streamed.report.eventTypes, { click: 3764, cart: 941, purchase: 295 });
+  });
+
+  it('writes the dictionaries as the bytes JSON.stringify gives, without making the text of integer ids', () => {
+    const builder = new EventLogBuilder();
+    const users = [
+      '0',
+      '7',
+      '10',
+      '999999999',
+      '4194304',
+      '4194303',
+      '007',
+      '-1',
+      '1e3',
+      ' 5',
+      '12345678901',
+    ];
+    const items = ['a"b', 'é', '\u0000\n', '\ud800', 'x,y', '\\', '42', '💡', ''];
+    for (let i = 0; i < 40; i++) {
+      builder.add({
+        user: users[i % users.length],
+        item: items[i % items.length],
+        type: i % 5 === 0 ? 'odd "type"' : 'click',
+        timestampMs: i,
+        session: i % 3 === 0 ? String(i * 1000) : `s-${i}`,
+        userAttributes: { tier: i % 2 ? 'gold' : null, score: i / 3 },
+        itemAttributes: { price: Number.NaN },
+      });
+    }
+    const expected = JSON.stringify(builder.dictionaries());
+    assert.equal(builder.dictionariesJson().toString('utf8'), expected, 'the same JSON text');
+    assert.equal(
+      Buffer.compare(builder.dictionariesJson(), Buffer.from(expected, 'utf8')),
+      0,
+      'the same bytes',
+    );
+    assert.equal(
+      new EventLogBuilder().dictionariesJson().toString(),
+      JSON.stringify(new EventLogBuilder().dictionaries()),
+    );
   });
 
   it('names the missing column and lists the header when the mapping does not fit the file', async () => {
