@@ -109,11 +109,26 @@ export async function* readByteLineBatches(
   let starts = new Int32Array(1 << 15);
   let ends = new Int32Array(1 << 15);
   let lineNumber = range?.firstLine ?? 1;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const buffer = carry === undefined || carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-    let count = 0;
+  for await (const buffer of stream as AsyncIterable<Buffer>) {
     let start = 0;
-    for (let end = buffer.indexOf(10); end !== -1; end = buffer.indexOf(10, start)) {
+    if (carry !== undefined && carry.length > 0) {
+      // The line cut by the last read goes alone, joined to its end, so the block is never copied
+      // whole (that copy was a tenth of a 10 M-event import).
+      const newline = buffer.indexOf(10);
+      if (newline < 0) {
+        carry = Buffer.concat([carry, buffer]);
+        onProgress?.({ bytesRead: bytesRead(), totalBytes });
+        continue;
+      }
+      const line = Buffer.concat([carry, buffer.subarray(0, newline)]);
+      starts[0] = 0;
+      ends[0] = line.length > 0 && line[line.length - 1] === 13 ? line.length - 1 : line.length;
+      yield { buffer: line, starts, ends, count: 1, firstLine: lineNumber };
+      lineNumber++;
+      start = newline + 1;
+    }
+    let count = 0;
+    for (let end = buffer.indexOf(10, start); end !== -1; end = buffer.indexOf(10, start)) {
       if (count === starts.length) {
         starts = grown(starts);
         ends = grown(ends);

@@ -12,6 +12,7 @@ import {
   parseImportConfig,
   readEventLog,
 } from '../../src/data/index.ts';
+import { type LineRange, readByteLineBatches } from '../../src/data/line-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nb-byte-rows-'));
 
@@ -273,6 +274,41 @@ describe('byte-level CSV rows', () => {
       assertSameImport(general, bytes);
       assert.equal(bytes.report.sources[0].byteRows, 0);
     }
+  });
+
+  it('come as byte lines identical to the text, across read blocks, CRLF and a line longer than a block', async () => {
+    const rng = new Rng(11);
+    const lines: string[] = [];
+    // Lines of every length around the 1 MiB read block, some empty, one of 2.5 MiB, CRLF ends.
+    for (let i = 0; i < 4000; i++) {
+      const length = i === 1500 ? 2_500_000 : Math.floor(rng.float() * 1800);
+      lines.push('é,x'.repeat(Math.ceil(length / 4)).slice(0, length));
+    }
+    const text = `${lines.join('\r\n')}\r\nlast line without an end`;
+    const file = join(dir, 'blocks.txt');
+    writeFileSync(file, text);
+    const expected = text.split('\n').map((line) => line.replace(/\r$/, ''));
+    const read = async (range?: LineRange) => {
+      const out: string[] = [];
+      let next = range?.firstLine ?? 1;
+      for await (const batch of readByteLineBatches(file, undefined, range)) {
+        assert.equal(batch.firstLine, next, 'line numbers follow on');
+        for (let k = 0; k < batch.count; k++)
+          out.push(batch.buffer.toString('utf8', batch.starts[k], batch.ends[k]));
+        next += batch.count;
+      }
+      return out;
+    };
+    assert.deepEqual(await read(), expected, 'the whole file');
+    // A range from a line start in the middle to the end.
+    const bytes = Buffer.from(text, 'utf8');
+    const start = bytes.indexOf(10, bytes.length >> 1) + 1;
+    const firstLine = bytes.subarray(0, start).toString('utf8').split('\n').length;
+    assert.deepEqual(
+      await read({ start, end: bytes.length, firstLine }),
+      expected.slice(firstLine - 1),
+      'a range',
+    );
   });
 
   it('split across two threads, give the one-thread import row for row', async () => {
