@@ -7,7 +7,7 @@ import { type EventLog, EventLogBuilder } from './event-log.ts';
 import { EventLogFileWriter } from './event-log-file.ts';
 import { compileFastRow, type FastRow } from './fast-rows.ts';
 import type { AttributeSourceConfig, ImportConfig, SourceConfig } from './import-config.ts';
-import { defaultImportThreads, type RowCounts, Shard, splitPoint } from './import-shard.ts';
+import { DEFAULT_IMPORT_THREADS, type RowCounts, Shard, splitPoint } from './import-shard.ts';
 import { type ReadProgress, readLineBatches } from './line-reader.ts';
 import { type RejectedRow, RejectSink } from './rejects.ts';
 import {
@@ -81,8 +81,8 @@ export interface ImportOptions {
    */
   byteRows?: boolean;
   /**
-   * 2 (the default where the machine has 2 cores or more): a worker thread reads the second half of
-   * a large CSV source read from its bytes. The result is the same as with 1 (docs/decisions/0012).
+   * 2: a worker thread reads the second half of a large CSV source read from its bytes. The result
+   * is the same as with 1, the default (docs/decisions/0012 and 0013 say why one is the default).
    */
   threads?: number;
   /** The smallest file split across threads (default 64 MiB). */
@@ -198,7 +198,7 @@ async function importSource(
 ): Promise<SourceReport> {
   const counts: RowCounts = { rows: 0, imported: 0, rejected: 0, byteRows: 0 };
   const byteRows = options.byteRows ?? true;
-  const threads = options.threads ?? defaultImportThreads();
+  const threads = options.threads ?? DEFAULT_IMPORT_THREADS;
   const split =
     byteRows && threads > 1 && source.format === 'csv'
       ? splitPoint(path, options.splitMinBytes ?? 64 << 20)

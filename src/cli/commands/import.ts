@@ -1,7 +1,7 @@
 import { EngineError } from '../../core/engine-error.ts';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { type ImportReport, importEvents } from '../../data/import-events.ts';
-import { defaultImportThreads } from '../../data/import-shard.ts';
+import { DEFAULT_IMPORT_THREADS } from '../../data/import-shard.ts';
 import { prepareLog, splitSummary } from '../../data/prepare.ts';
 import { ATTRIBUTE_PRESETS, IMPORT_PRESETS, parseImportConfig } from '../../data/presets.ts';
 import { intFlag, parseCommandLine, readJson } from '../args.ts';
@@ -18,8 +18,9 @@ Every row is parsed by the column mapping; bad rows are counted by reason and wr
 line, column and raw text to the rejects file (default <out>.rejects.jsonl). Then it previews the
 cleaning and time split that training will apply (settings from --prepare).
 
-A large CSV (64 MiB or more) is read by two threads where the machine has two cores: a worker reads
-its second half. The result is the same as with --threads 1 (docs/decisions/0012).
+With --threads 2, a large CSV (64 MiB or more) is read by two threads: a worker reads its second
+half. The result is the same as with one thread, the default, which is as fast on a 2-core machine
+and takes less memory (docs/decisions/0013).
 
 Presets:
 ${Object.entries(IMPORT_PRESETS)
@@ -101,7 +102,7 @@ export async function runImport(argv: string[]): Promise<number> {
   const prepareConfig = readPrepareConfig(flags.prepare);
   const out = flags.out ?? 'events.nbev';
   const rejectsPath = flags.rejects ?? `${out.replace(/\.nbev$/, '')}.rejects.jsonl`;
-  const threads = intFlag('threads', flags.threads, defaultImportThreads(), 1);
+  const threads = intFlag('threads', flags.threads, DEFAULT_IMPORT_THREADS, 1);
   if (threads > 2) {
     throw new EngineError('E_USAGE', `--threads must be 1 or 2, got ${threads}`, {
       path: '--threads',
