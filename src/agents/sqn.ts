@@ -62,6 +62,8 @@ export const sqnConfigSchema = z
     /** When exploring, sample an item from softmax(scores / temperature). */
     temperature: z.number().positive().default(1),
     learningRate: z.number().positive().default(1e-3),
+    /** Decoupled weight decay (AdamW) on every weight: a regulariser against fitting a small log. */
+    weightDecay: z.number().min(0).max(1).default(0),
     batchSize: z.number().int().positive().max(65_536).default(256),
     bufferSize: z.number().int().positive().default(1_000_000),
     learningStarts: z.number().int().min(0).default(1_000),
@@ -157,6 +159,7 @@ export class SqnAgent implements Agent {
     this.target?.updateFrom(this.online);
     this.optimizer = new Optimizer(heap, this.online.params, this.online.grads, {
       learningRate: config.learningRate,
+      weightDecay: config.weightDecay,
       maxGradNorm: config.maxGradNorm,
     });
     this.rng = new Rng(config.seed + 1);

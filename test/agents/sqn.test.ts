@@ -12,6 +12,7 @@ import {
   sequenceTransitions,
 } from '../../src/data/index.ts';
 import { evaluateNextItem, PopularityModel, SequenceRecommender } from '../../src/evaluation/index.ts';
+import { decodeFloat32 } from '../../src/numeric/serialize.ts';
 
 const t0 = Date.UTC(2024, 0, 1);
 const prepare = (builder: EventLogBuilder) =>
@@ -77,6 +78,52 @@ describe('SQN agent', () => {
     assert.equal(restored.stats().updates, 33);
     agent.dispose();
     restored.dispose();
+  });
+
+  it('weight decay (AdamW) shrinks the weights, against the same run without it', () => {
+    const squaredNorm = (weightDecay: number) => {
+      const agent = createAgent({
+        algorithm: 'sqn',
+        observationSpace: box([4]),
+        actionSpace: discrete(6),
+        learningStarts: 8,
+        batchSize: 8,
+        seed: 3,
+        learningRate: 0.01,
+        weightDecay,
+        network: { embedding: 8, hidden: 8 },
+        kernels: 'reference',
+      }) as SqnAgent;
+      const rng = new Rng(1);
+      for (let i = 0; i < 60; i++) {
+        const a = rng.int(6);
+        agent.observe({
+          observation: Float32Array.from([0, 0, 1 + rng.int(6), 1 + rng.int(6)]),
+          action: a,
+          reward: a === 2 ? 1 : 0.2,
+          nextObservation: Float32Array.from([0, 1 + rng.int(6), 1 + rng.int(6), a + 1]),
+          terminated: rng.float() < 0.3,
+          truncated: false,
+        });
+      }
+      const weights = decodeFloat32(agent.toJSON().state.online as string);
+      agent.dispose();
+      return weights.reduce((sum, w) => sum + w * w, 0);
+    };
+    const plain = squaredNorm(0);
+    const decayed = squaredNorm(0.5);
+    assert.ok(decayed < 0.9 * plain, `squared norm ${decayed} with decay, ${plain} without`);
+    assert.throws(
+      () =>
+        createAgent({
+          algorithm: 'sqn',
+          observationSpace: box([4]),
+          actionSpace: discrete(6),
+          weightDecay: -1,
+        }),
+      (e: unknown) =>
+        e instanceof EngineError && e.code === 'E_CONFIG_INVALID' && /weightDecay/.test(e.message),
+    );
   });
 
   it('learns long-term value: Q prefers the click that leads to a purchase, and CQL stops over-estimation', () => {
