@@ -18,6 +18,22 @@ const t0 = Date.UTC(2024, 0, 1);
 const prepare = (builder: EventLogBuilder) =>
   prepareLog(builder.build(), parseConfig(prepareConfigSchema, { minItemSupport: 1 }, 'prepare'));
 
+/** Seeded random transitions over 6 items, sequences of 4; item 2 rewards 1, the rest 0.2. */
+function feedRandomSessions(agent: SqnAgent, n: number): void {
+  const rng = new Rng(1);
+  for (let i = 0; i < n; i++) {
+    const a = rng.int(6);
+    agent.observe({
+      observation: Float32Array.from([0, 0, 1 + rng.int(6), 1 + rng.int(6)]),
+      action: a,
+      reward: a === 2 ? 1 : 0.2,
+      nextObservation: Float32Array.from([0, 1 + rng.int(6), 1 + rng.int(6), a + 1]),
+      terminated: rng.float() < 0.3,
+      truncated: false,
+    });
+  }
+}
+
 describe('SQN agent', () => {
   it('rejects configs and observations it cannot use, with codes', () => {
     assert.throws(
@@ -51,18 +67,7 @@ describe('SQN agent', () => {
       seed: 3,
       network: { embedding: 8, hidden: 8 },
     }) as SqnAgent;
-    const rng = new Rng(1);
-    for (let i = 0; i < 40; i++) {
-      const a = rng.int(6);
-      agent.observe({
-        observation: Float32Array.from([0, 0, 1 + rng.int(6), 1 + rng.int(6)]),
-        action: a,
-        reward: a === 2 ? 1 : 0.2,
-        nextObservation: Float32Array.from([0, 1 + rng.int(6), 1 + rng.int(6), a + 1]),
-        terminated: rng.float() < 0.3,
-        truncated: false,
-      });
-    }
+    feedRandomSessions(agent, 40);
     assert.equal(agent.stats().updates, 33);
     const state = Float32Array.from([0, 0, 3, 4]);
     const greedy = agent.act(state, { explore: false });
@@ -94,18 +99,7 @@ describe('SQN agent', () => {
         network: { embedding: 8, hidden: 8 },
         kernels: 'reference',
       }) as SqnAgent;
-      const rng = new Rng(1);
-      for (let i = 0; i < 60; i++) {
-        const a = rng.int(6);
-        agent.observe({
-          observation: Float32Array.from([0, 0, 1 + rng.int(6), 1 + rng.int(6)]),
-          action: a,
-          reward: a === 2 ? 1 : 0.2,
-          nextObservation: Float32Array.from([0, 1 + rng.int(6), 1 + rng.int(6), a + 1]),
-          terminated: rng.float() < 0.3,
-          truncated: false,
-        });
-      }
+      feedRandomSessions(agent, 60);
       const weights = decodeFloat32(agent.toJSON().state.online as string);
       agent.dispose();
       return weights.reduce((sum, w) => sum + w * w, 0);
