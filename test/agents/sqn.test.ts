@@ -18,6 +18,20 @@ const t0 = Date.UTC(2024, 0, 1);
 const prepare = (builder: EventLogBuilder) =>
   prepareLog(builder.build(), parseConfig(prepareConfigSchema, { minItemSupport: 1 }, 'prepare'));
 
+/** An SQN agent on sequences of 4 over 6 items, small enough to train in a test. */
+function smallSqn(overrides: Record<string, unknown> = {}): SqnAgent {
+  return createAgent({
+    algorithm: 'sqn',
+    observationSpace: box([4]),
+    actionSpace: discrete(6),
+    learningStarts: 8,
+    batchSize: 8,
+    seed: 3,
+    network: { embedding: 8, hidden: 8 },
+    ...overrides,
+  }) as SqnAgent;
+}
+
 /** Seeded random transitions over 6 items, sequences of 4; item 2 rewards 1, the rest 0.2. */
 function feedRandomSessions(agent: SqnAgent, n: number): void {
   const rng = new Rng(1);
@@ -58,15 +72,7 @@ describe('SQN agent', () => {
   });
 
   it('acts greedily with propensity 1, samples with the softmax propensity, and round-trips a snapshot', () => {
-    const agent = createAgent({
-      algorithm: 'sqn',
-      observationSpace: box([4]),
-      actionSpace: discrete(6),
-      learningStarts: 8,
-      batchSize: 8,
-      seed: 3,
-      network: { embedding: 8, hidden: 8 },
-    }) as SqnAgent;
+    const agent = smallSqn();
     feedRandomSessions(agent, 40);
     assert.equal(agent.stats().updates, 33);
     const state = Float32Array.from([0, 0, 3, 4]);
@@ -87,18 +93,7 @@ describe('SQN agent', () => {
 
   it('weight decay (AdamW) shrinks the weights, against the same run without it', () => {
     const squaredNorm = (weightDecay: number) => {
-      const agent = createAgent({
-        algorithm: 'sqn',
-        observationSpace: box([4]),
-        actionSpace: discrete(6),
-        learningStarts: 8,
-        batchSize: 8,
-        seed: 3,
-        learningRate: 0.01,
-        weightDecay,
-        network: { embedding: 8, hidden: 8 },
-        kernels: 'reference',
-      }) as SqnAgent;
+      const agent = smallSqn({ learningRate: 0.01, weightDecay, kernels: 'reference' });
       feedRandomSessions(agent, 60);
       const weights = decodeFloat32(agent.toJSON().state.online as string);
       agent.dispose();
