@@ -5,6 +5,10 @@
  * mean ± 95% CI over seeds for the trained models; the baselines are deterministic.
  *
  *   node --import tsx benchmarks/offline-rl.ts [--seeds 3] [--encoders gru,attention] [--datasets shop,diginetica,retailrocket,yoochoose]
+ *     [--modes supervised,sqn] [--epochs N] [--agent '{"weightDecay":0.2,"network":{"dropout":0.25}}']
+ *
+ * `--epochs` replaces each dataset's own epoch count; `--agent` is JSON merged into every trained
+ * model's SQN config (over the benchmark's learning rate of 0.005), and printed with the results.
  *
  * The real datasets are NC-licensed research samples (../shared/data/*\/PROVENANCE.md): read here for
  * benchmarking only, never shipped.
@@ -28,6 +32,10 @@ import { writeResult } from './write-result.ts';
 const seeds = Number(flag('seeds', '3'));
 const encoders = flag('encoders', 'gru').split(',') as Array<'gru' | 'attention'>;
 const wanted = flag('datasets', 'shop,diginetica,retailrocket,yoochoose').split(',');
+const modes = flag('modes', 'supervised,sqn').split(',') as Array<'supervised' | 'sqn'>;
+const epochsOverride = flag('epochs', '');
+const agentExtra = JSON.parse(flag('agent', '{}')) as Record<string, unknown>;
+const agentConfig = { learningRate: 0.005, ...agentExtra };
 const shared = join(import.meta.dirname, '../../shared/data');
 
 const datasets: Array<{
@@ -83,7 +91,9 @@ const datasets: Array<{
     purchase: ['purchase'],
     epochs: 5,
   },
-].filter((d) => wanted.includes(d.key));
+]
+  .filter((d) => wanted.includes(d.key))
+  .map((d) => (epochsOverride ? { ...d, epochs: Number(epochsOverride) } : d));
 
 const out: unknown[] = [];
 for (const dataset of datasets) {
@@ -99,7 +109,7 @@ for (const dataset of datasets) {
   const split = splitSummary(prepared);
   const groups = { click: ['click'], purchase: dataset.purchase };
   console.log(
-    `\n### ${dataset.name}\n\n${log.length.toLocaleString('en-US')} events; train ${split.train.sessions} sessions / ${split.train.events} events, test ${split.test.sessions} / ${split.test.events}; ${dataset.epochs} epochs, ${seeds} seeds\n`,
+    `\n### ${dataset.name}\n\n${log.length.toLocaleString('en-US')} events; train ${split.train.sessions} sessions / ${split.train.events} events, test ${split.test.sessions} / ${split.test.events}; ${dataset.epochs} epochs, ${seeds} seeds; agent ${JSON.stringify(agentConfig)}\n`,
   );
   const rows: Array<{
     model: string;
@@ -123,9 +133,7 @@ for (const dataset of datasets) {
   }
   const groupings = dataset.itemGroups ? [undefined, dataset.itemGroups] : [undefined];
   for (const encoder of encoders) {
-    for (const [mode, itemGroups] of (['supervised', 'sqn'] as const).flatMap((m) =>
-      groupings.map((g) => [m, g] as const),
-    )) {
+    for (const [mode, itemGroups] of modes.flatMap((m) => groupings.map((g) => [m, g] as const))) {
       const row = {
         model: `${sequenceModelName(encoder, mode)}${itemGroups ? ` + ${itemGroups} groups` : ''}`,
         click: [] as number[],
@@ -142,7 +150,7 @@ for (const dataset of datasets) {
           epochs: dataset.epochs,
           seed,
           ...(itemGroups ? { itemGroups } : {}),
-          agent: { learningRate: 0.005 },
+          agent: agentConfig,
         });
         model.fit(prepared);
         const r = evaluateNextItem(model, prepared, { groups, resamples: 10 });
@@ -187,6 +195,6 @@ for (const dataset of datasets) {
       );
     }
   }
-  out.push({ dataset: dataset.name, split, seeds, epochs: dataset.epochs, rows });
+  out.push({ dataset: dataset.name, split, seeds, epochs: dataset.epochs, agent: agentConfig, rows });
 }
 writeResult('offline-rl', out);

@@ -313,7 +313,8 @@ export class SqnAgent implements Agent {
         N,
       );
     }
-    const out = this.online.forward(batch.states, B, this.heads, batch.contexts);
+    // The training pass draws the network's dropout masks (when it has a rate) from the agent's Rng.
+    const out = this.online.forward(batch.states, B, this.heads, batch.contexts, this.rng);
     loss += softmaxCrossEntropy(out.supervised, batch.actions, B, N, this.dSupervised);
     if (this.target) {
       dq = this.dq;

@@ -115,6 +115,23 @@ describe('SQN agent', () => {
     );
   });
 
+  it('dropout trains reproducibly from the seed, differs from the run without it, and rejects a rate ≥ 0.9', () => {
+    const weights = (dropout: number) => {
+      const agent = smallSqn({ network: { embedding: 8, hidden: 8, dropout }, kernels: 'reference' });
+      feedRandomSessions(agent, 60);
+      const online = decodeFloat32(agent.toJSON().state.online as string);
+      agent.dispose();
+      return online;
+    };
+    const first = weights(0.3);
+    assert.deepEqual(weights(0.3), first, 'one seed must give the same dropout masks and weights');
+    assert.notDeepEqual(weights(0), first, 'dropout must change what is learned');
+    assert.throws(
+      () => smallSqn({ network: { dropout: 0.95 } }),
+      (e: unknown) => e instanceof EngineError && e.code === 'E_CONFIG_INVALID' && /dropout/.test(e.message),
+    );
+  });
+
   it('learns long-term value: Q prefers the click that leads to a purchase, and CQL stops over-estimation', () => {
     // From A, shoppers click B or C equally often; after B they buy D, after C they click E and leave.
     const builder = new EventLogBuilder();

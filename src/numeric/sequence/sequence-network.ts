@@ -38,6 +38,13 @@ export const sequenceNetworkSchema = z
      * scores, so items seen rarely borrow what their group's items taught.
      */
     itemGroups: z.array(z.number().int().min(0).max(1_000_000)).optional(),
+    /**
+     * Dropout rate while training (Srivastava et al. 2014), on the item embeddings entering the
+     * encoder and on the representation entering the heads: each unit is zeroed with this
+     * probability and the kept ones scaled by 1/(1 − p). Only a `forward` given a dropout Rng
+     * applies it; scoring never does. 0 = off.
+     */
+    dropout: z.number().min(0).max(0.9).default(0),
   })
   .strict();
 export type SequenceNetworkOptions = z.output<typeof sequenceNetworkSchema>;
@@ -68,6 +75,11 @@ interface Workspace {
   transposed: Tensor;
   gru: GruWorkspace | null;
   attention: AttentionScratch | null;
+  /** Dropout keep factors (0 or 1/(1 − p)) of the last training forward: inputs B×T×E, representation B×H. */
+  inputKeep: Float32Array;
+  repKeep: Float32Array;
+  /** Whether the last forward on this workspace drew dropout masks. */
+  dropped: boolean;
 }
 
 /**
@@ -185,6 +197,9 @@ export class SequenceNetwork {
       transposed: heap.alloc(H * N),
       gru: this.gru ? this.gru.workspace(heap, maxBatch) : null,
       attention: this.attention ? this.attention.scratch(heap, maxBatch) : null,
+      inputKeep: new Float32Array(this.options.dropout > 0 ? maxBatch * T * E : 0),
+      repKeep: new Float32Array(this.options.dropout > 0 ? maxBatch * H : 0),
+      dropped: false,
     };
     this.workspaces.push(ws);
     this.workspaces.sort((a, b) => a.maxBatch - b.maxBatch);
@@ -193,14 +208,16 @@ export class SequenceNetwork {
 
   /**
    * Encode a batch of sequences (B×T indices, 0 = padding) and compute the requested heads.
-   * `context` holds B×F features when the network reads F > 0 of them.
-   * Returns views of each head's B×N outputs, valid until the next call.
+   * `context` holds B×F features when the network reads F > 0 of them. `dropout` (a training step's
+   * Rng) draws the dropout masks when the network has a dropout rate; `backward` then applies the
+   * same masks. Returns views of each head's B×N outputs, valid until the next call.
    */
   forward(
     items: Int32Array,
     batch: number,
     heads: readonly SequenceHead[] = this.heads,
     context?: Float32Array,
+    dropout?: Rng,
   ): Record<SequenceHead, Float32Array> {
     const F = this.options.contextFeatures;
     if (F > 0 && (!context || context.length < batch * F)) {
@@ -233,6 +250,9 @@ export class SequenceNetwork {
         for (let j = 0; j < E; j++) f[to + j] += f[group + j] * scale;
       }
     }
+    const drop = dropout !== undefined && this.options.dropout > 0;
+    ws.dropped = drop;
+    if (drop) applyDropout(f, ws.x0.offset, ws.inputKeep, batch * T * E, this.options.dropout, dropout);
     if (this.gru && ws.gru) {
       const last = this.gru.forward(this.heap, base, ws.gru, ws.x0.offset, ws.mask, batch);
       f.copyWithin(ws.rep.offset, last, last + batch * H);
@@ -276,6 +296,7 @@ export class SequenceNetwork {
         Activation.none,
       );
     }
+    if (drop) applyDropout(f, ws.rep.offset, ws.repKeep, batch * H, this.options.dropout, dropout);
     const result = {} as Record<SequenceHead, Float32Array>;
     for (const head of heads) {
       const w = this.headWeights[head];
@@ -374,6 +395,11 @@ export class SequenceNetwork {
       }
     }
     if (first) return;
+    const f = kern.f32;
+    if (ws.dropped) {
+      const keep = ws.repKeep;
+      for (let i = 0, o = ws.dRep.offset; i < batch * H; i++) f[o + i] *= keep[i];
+    }
     const F = this.options.contextFeatures;
     if (F > 0) {
       // ∂L/∂W_c += contextᵀ · ∂L/∂rep (the context itself is input, it takes no gradient).
@@ -391,7 +417,6 @@ export class SequenceNetwork {
         Activation.none,
       );
     }
-    const f = kern.f32;
     if (this.gru && ws.gru) {
       this.gru.backward(
         this.heap,
@@ -425,6 +450,10 @@ export class SequenceNetwork {
         );
       }
       this.attention.backward(this.heap, base, gradBase, ws.attention, dRows, ws.dX0.offset, batch);
+    }
+    if (ws.dropped) {
+      const keep = ws.inputKeep;
+      for (let i = 0, o = ws.dX0.offset; i < batch * T * E; i++) f[o + i] *= keep[i];
     }
     const scale = this.attention ? Math.sqrt(E) : 1;
     const dEmb = gradBase + this.embedding;
@@ -482,5 +511,25 @@ export class SequenceNetwork {
     this.gru?.dispose();
     this.attention?.dispose();
     this.workspaces.length = 0;
+  }
+}
+
+/**
+ * Inverted dropout in place on `count` floats at `offset`: each is zeroed with probability `rate`
+ * or scaled by 1/(1 − rate); the factors are kept in `keep` for the backward pass.
+ */
+function applyDropout(
+  f: Float32Array,
+  offset: number,
+  keep: Float32Array,
+  count: number,
+  rate: number,
+  rng: Rng,
+): void {
+  const scale = 1 / (1 - rate);
+  for (let i = 0; i < count; i++) {
+    const k = rng.float() < rate ? 0 : scale;
+    keep[i] = k;
+    f[offset + i] *= k;
   }
 }
