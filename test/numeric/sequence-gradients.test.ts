@@ -88,7 +88,15 @@ function check(
   assert.ok(kinks <= 4, `${label}: ${kinks} parameters sat on a ReLU kink`);
   // Padding row (index 0) and item 7, which never appears, get exactly zero.
   for (let j = 0; j < 6; j++) assert.equal(analytic[j], 0, `${label}: padding embedding got a gradient`);
-  for (let j = 0; j < 6; j++) assert.equal(analytic[7 * 6 + j], 0, `${label}: unseen item got a gradient`);
+  // (A tied head predicts every item with its embedding, so there item 7's row is trained too.)
+  if (!options.tiedOutput) {
+    for (let j = 0; j < 6; j++) assert.equal(analytic[7 * 6 + j], 0, `${label}: unseen item got a gradient`);
+  } else {
+    assert.ok(
+      analytic.subarray(7 * 6, 8 * 6).some((g) => g !== 0),
+      `${label}: the tied head must train the embedding of an item it predicts`,
+    );
+  }
   net.dispose();
 }
 
@@ -113,11 +121,32 @@ describe('sequence encoders: finite-difference gradient checks', () => {
         // The empty fourth row is scored from its context alone.
         check(makeHeap(), { encoder, contextFeatures: 3 }, `${name}/${encoder}-context`);
       });
+      test(`supervised head tied to the item embeddings, ${encoder} (${name} kernels)`, () => {
+        check(
+          makeHeap(),
+          { encoder, hidden: 6, tiedOutput: true, itemGroups: [0, 1, 0, 2, 1, 2, 0] },
+          `${name}/${encoder}-tied`,
+        );
+      });
       test(`dropout on the inputs and the representation, ${encoder} (${name} kernels)`, () => {
         check(makeHeap(), { encoder, dropout: 0.3, contextFeatures: 2 }, `${name}/${encoder}-dropout`);
       });
     }
   }
+
+  test('a tied head refuses a GRU narrower than its embedding, naming the fix', () => {
+    assert.throws(
+      () =>
+        new SequenceNetwork(
+          new Heap(new ReferenceKernels()),
+          5,
+          ['supervised'],
+          { embedding: 8, hidden: 4, tiedOutput: true },
+          new Rng(1),
+        ),
+      /set hidden to 8/,
+    );
+  });
 
   test('a network that reads context features refuses a batch without them', () => {
     const heap = new Heap(new ReferenceKernels());

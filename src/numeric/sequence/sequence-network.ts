@@ -45,8 +45,25 @@ export const sequenceNetworkSchema = z
      * applies it; scoring never does. 0 = off.
      */
     dropout: z.number().min(0).max(0.9).default(0),
+    /**
+     * The supervised head scores item i with its own input embedding, rep · e_i + b_i (SASRec's
+     * shared embedding, GRU4Rec's constrained embedding), instead of a separate output matrix: an
+     * item learns one vector from both where it is read and where it is predicted. Needs the
+     * representation as wide as the embedding (for `gru`, hidden = embedding). The Q head keeps
+     * its own weights.
+     */
+    tiedOutput: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((options, context) => {
+    if (options.tiedOutput && options.encoder === 'gru' && options.hidden !== options.embedding) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tiedOutput'],
+        message: `a tied output scores with the item embeddings (width ${options.embedding}): set hidden to ${options.embedding} too (it is ${options.hidden})`,
+      });
+    }
+  });
 export type SequenceNetworkOptions = z.output<typeof sequenceNetworkSchema>;
 
 /** Which output layers a network has: next-item logits, Q-values, or both (SQN). */
@@ -73,6 +90,8 @@ interface Workspace {
   heads: Record<SequenceHead, Tensor>;
   dHead: Tensor;
   transposed: Tensor;
+  /** E×N: the item embeddings transposed, the tied head's weight (one float when untied). */
+  tiedWeight: Tensor;
   gru: GruWorkspace | null;
   attention: AttentionScratch | null;
   /** Dropout keep factors (0 or 1/(1 − p)) of the last training forward: inputs B×T×E, representation B×H. */
@@ -154,7 +173,8 @@ export class SequenceNetwork {
     const headWeights = {} as Record<SequenceHead, { weight: number; bias: number }>;
     for (const head of heads) {
       headWeights[head] = {
-        weight: plan.take(this.width * itemCount, bound),
+        // −1: the tied head reads the item embeddings (rows 1..N) instead of a matrix of its own.
+        weight: this.tiedHead(head) ? -1 : plan.take(this.width * itemCount, bound),
         bias: plan.take(itemCount, 'zeros'),
       };
     }
@@ -164,6 +184,11 @@ export class SequenceNetwork {
     const p = this.params.data;
     plan.initialise(p, rng);
     p.fill(0, this.embedding, this.embedding + E);
+  }
+
+  /** Whether this head scores with the item embeddings (`tiedOutput`). */
+  private tiedHead(head: SequenceHead): boolean {
+    return this.options.tiedOutput && head === 'supervised';
   }
 
   private workspace(maxBatch: number): Workspace {
@@ -195,6 +220,7 @@ export class SequenceNetwork {
       heads,
       dHead: heap.alloc(maxBatch * N),
       transposed: heap.alloc(H * N),
+      tiedWeight: heap.alloc(this.options.tiedOutput ? E * N : 1),
       gru: this.gru ? this.gru.workspace(heap, maxBatch) : null,
       attention: this.attention ? this.attention.scratch(heap, maxBatch) : null,
       inputKeep: new Float32Array(this.options.dropout > 0 ? maxBatch * T * E : 0),
@@ -301,11 +327,17 @@ export class SequenceNetwork {
     for (const head of heads) {
       const w = this.headWeights[head];
       if (!w) throw new RangeError(`this network has no ${head} head`);
+      let weight = base + w.weight;
+      if (this.tiedHead(head)) {
+        // Item i's row of the embedding (index i + 1) is column i of the head's H×N weight.
+        kern.transpose(ws.tiedWeight.offset, base + this.embedding + E, N, E);
+        weight = ws.tiedWeight.offset;
+      }
       denseForward(
         kern,
         ws.heads[head].offset,
         ws.rep.offset,
-        base + w.weight,
+        weight,
         base + w.bias,
         batch,
         H,
@@ -359,21 +391,41 @@ export class SequenceNetwork {
       if (!d) continue;
       const w = this.headWeights[head];
       ws.dHead.data.set(d.subarray(0, batch * N));
-      denseBackward(
-        kern,
-        first ? ws.dRep.offset : ws.dRepHead.offset,
-        ws.dHead.offset,
-        0,
-        ws.rep.offset,
-        base + w.weight,
-        gradBase + w.weight,
-        gradBase + w.bias,
-        ws.transposed.offset,
-        batch,
-        H,
-        N,
-        Activation.none,
-      );
+      if (this.tiedHead(head)) {
+        const slab = this.embedding + E;
+        const dz = ws.dHead.offset;
+        // ∂L/∂e_i += Σ_b dz[b, i]·rep_b (dzᵀ read through strides); ∂L/∂b; ∂L/∂rep = dz·E_items.
+        kern.gemm(gradBase + slab, dz, ws.rep.offset, 0, N, batch, E, 1, N, true, Activation.none);
+        kern.columnSum(gradBase + w.bias, dz, batch, N, true);
+        kern.gemm(
+          first ? ws.dRep.offset : ws.dRepHead.offset,
+          dz,
+          base + slab,
+          0,
+          batch,
+          N,
+          E,
+          N,
+          1,
+          false,
+          Activation.none,
+        );
+      } else
+        denseBackward(
+          kern,
+          first ? ws.dRep.offset : ws.dRepHead.offset,
+          ws.dHead.offset,
+          0,
+          ws.rep.offset,
+          base + w.weight,
+          gradBase + w.weight,
+          gradBase + w.bias,
+          ws.transposed.offset,
+          batch,
+          H,
+          N,
+          Activation.none,
+        );
       if (!first) {
         const f = kern.f32;
         for (let i = 0; i < batch * H; i++) f[ws.dRep.offset + i] += f[ws.dRepHead.offset + i];
@@ -504,6 +556,7 @@ export class SequenceNetwork {
         ws.dLastRows,
         ws.dHead,
         ws.transposed,
+        ws.tiedWeight,
         ...Object.values(ws.heads),
       ])
         t.free();
