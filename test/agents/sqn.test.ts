@@ -12,6 +12,7 @@ import {
   sequenceTransitions,
 } from '../../src/data/index.ts';
 import { evaluateNextItem, PopularityModel, SequenceRecommender } from '../../src/evaluation/index.ts';
+import { defaultBatchSize } from '../../src/evaluation/next-item/sequence-recommender.ts';
 import { decodeFloat32 } from '../../src/numeric/serialize.ts';
 
 const t0 = Date.UTC(2024, 0, 1);
@@ -262,6 +263,54 @@ describe('sequence recommenders on sessions with structure', () => {
       model.dispose();
     });
   }
+});
+
+describe('a sequence model trained on a log: its defaults', () => {
+  it('ties its head and drops a quarter of its units unless told otherwise; small logs get smaller batches', () => {
+    assert.deepEqual(
+      [100_000, 16_384, 16_383, 4_096, 1_678, 10].map(defaultBatchSize),
+      [256, 256, 128, 64, 32, 32],
+      '256, halved down to 32 until an epoch has 64 steps',
+    );
+    const builder = new EventLogBuilder();
+    for (let s = 0; s < 40; s++) {
+      for (let k = 0; k < 4; k++) {
+        builder.add({
+          user: `u${s}`,
+          item: `i${(s + k) % 6}`,
+          type: 'click',
+          timestampMs: t0 + s * 3_600_000 + k * 60_000,
+        });
+      }
+    }
+    const prepared = prepare(builder);
+    const fitted = (agent: Record<string, unknown>) => {
+      const model = new SequenceRecommender({
+        encoder: 'gru',
+        mode: 'supervised',
+        epochs: 1,
+        length: 3,
+        agent: { kernels: 'reference', ...agent },
+      });
+      model.fit(prepared);
+      const config = model.agent?.config;
+      model.dispose();
+      if (!config) throw new Error('no agent after fit');
+      return config;
+    };
+    const defaults = fitted({});
+    assert.equal(defaults.network.tiedOutput, true, 'tied by default');
+    assert.equal(defaults.network.dropout, 0.25, 'dropout 0.25 by default');
+    assert.equal(defaults.batchSize, 32, 'a log this small trains in batches of 32');
+    const narrow = fitted({ batchSize: 16, network: { embedding: 8, hidden: 4, dropout: 0 } });
+    assert.equal(
+      narrow.network.tiedOutput,
+      false,
+      'a GRU narrower than its embedding is not tied, not refused',
+    );
+    assert.equal(narrow.network.dropout, 0, 'a dropout given is kept');
+    assert.equal(narrow.batchSize, 16, 'a batch size given is kept');
+  });
 });
 
 describe('a saved sequence model reads another log through that log’s event types', () => {

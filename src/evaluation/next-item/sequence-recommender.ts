@@ -52,7 +52,11 @@ export interface SequenceRecommenderOptions {
    * group. Default: none.
    */
   itemGroups?: string;
-  /** Other SQN settings (learning rate, batch size, CQL, γ...). */
+  /**
+   * Other SQN settings (learning rate, batch size, CQL, γ, network...). Unless set here, the network
+   * ties its supervised head to the item embeddings (when the widths match), uses dropout 0.25, and
+   * the batch size is `defaultBatchSize` of the training transitions.
+   */
   agent?: Partial<Omit<SqnConfigInput, 'algorithm' | 'observationSpace' | 'actionSpace'>>;
   /** Keep the weights of the epoch with the best validation NDCG@10 (default), or the last epoch's. */
   keepBest?: boolean;
@@ -68,6 +72,20 @@ export interface EpochReport {
   /** NDCG@10 over every validation interaction (NaN when the log has no validation part). */
   validationNdcg: number;
   seconds: number;
+}
+
+/** Dropout of an encoder trained on a log, unless its network config sets one. */
+export const DEFAULT_LOG_DROPOUT = 0.25;
+
+/**
+ * The batch size of an epoch over `transitions` unless the agent config sets one: 256 (SQN's), or
+ * smaller, down to 32, so that a small log still gives about 64 steps per epoch. With 256 a log of
+ * 1,700 events trains for 7 steps an epoch, too few for a GRU to learn anything in 10 epochs.
+ */
+export function defaultBatchSize(transitions: number): number {
+  let size = 256;
+  while (size > 32 && transitions / size < 64) size /= 2;
+  return size;
 }
 
 /** The names the CLI and benchmarks use: GRU4Rec / SASRec-style encoders, alone or under SQN. */
@@ -127,10 +145,25 @@ export class SequenceRecommender implements NextItemModel {
     const encoder =
       spec && (spec.userAttributes?.length || spec.time) ? ContextEncoder.fit(prepared, spec) : null;
     const F = encoder?.size ?? 0;
+    const shared = {
+      ...(encoder ? { context: encoder } : {}),
+      length: o.length,
+      rewards: o.rewards,
+      historyTypes: o.historyTypes,
+      impressionTypes: o.impressionTypes,
+    };
+    const train = sequenceTransitions(prepared, { ...shared, part: 'train', actionTypes: o.actionTypes });
+    const validation = sequenceTransitions(prepared, {
+      ...shared,
+      part: 'validation',
+      actionTypes: o.historyTypes ?? o.actionTypes,
+    });
+    const network = o.agent?.network ?? {};
     const config = parseConfig(
       sqnConfigSchema,
       {
         learningStarts: 0,
+        batchSize: defaultBatchSize(train.size),
         ...o.agent,
         algorithm: 'sqn',
         observationSpace: box([o.length + F]),
@@ -138,7 +171,12 @@ export class SequenceRecommender implements NextItemModel {
         seed: o.seed,
         mode: o.mode,
         network: {
-          ...o.agent?.network,
+          // Trained on logs, an encoder ties its output to the item embeddings and drops a quarter
+          // of its units unless told otherwise: on YOOCHOOSE and DIGINETICA both beat the untied,
+          // undropped network (benchmarks/RESULTS.md, decision 0014).
+          tiedOutput: o.encoder === 'attention' || (network.hidden ?? 64) === (network.embedding ?? 64),
+          dropout: DEFAULT_LOG_DROPOUT,
+          ...network,
           encoder: o.encoder,
           tokenKinds: o.impressionTypes ? 2 : 1,
           contextFeatures: F,
@@ -154,19 +192,6 @@ export class SequenceRecommender implements NextItemModel {
     this.contextEncoder = encoder;
     this.contextRow = new Float32Array(F);
     this.typeNames = [...prepared.log.typeNames];
-    const shared = {
-      ...(encoder ? { context: encoder } : {}),
-      length: o.length,
-      rewards: o.rewards,
-      historyTypes: o.historyTypes,
-      impressionTypes: o.impressionTypes,
-    };
-    const train = sequenceTransitions(prepared, { ...shared, part: 'train', actionTypes: o.actionTypes });
-    const validation = sequenceTransitions(prepared, {
-      ...shared,
-      part: 'validation',
-      actionTypes: o.historyTypes ?? o.actionTypes,
-    });
     const rng = new Rng(o.seed + 7);
     const order = Int32Array.from({ length: train.size }, (_, i) => i);
     const batch = emptyBatch(config.batchSize, o.length, F);
