@@ -108,6 +108,15 @@ describe('sequence encoders: finite-difference gradient checks', () => {
     test(`self-attention encoder, two blocks (${name} kernels)`, () => {
       check(makeHeap(), { encoder: 'attention' }, `${name}/attention`);
     });
+    for (const attentionHeads of [2, 3]) {
+      test(`self-attention with ${attentionHeads} heads of width ${6 / attentionHeads} (${name} kernels)`, () => {
+        check(
+          makeHeap(),
+          { encoder: 'attention', attentionHeads },
+          `${name}/attention-${attentionHeads}-heads`,
+        );
+      });
+    }
     test(`two token kinds (clicked / passed over), GRU (${name} kernels)`, () => {
       // Tokens 8..14 are items 0..6 as the second kind (impressions); token 7 still never appears.
       const input = Int32Array.from([3, 9, 4, 12, 0, 0, 5, 2, 0, 0, 0, 13, 0, 0, 0, 0]);
@@ -133,6 +142,20 @@ describe('sequence encoders: finite-difference gradient checks', () => {
       });
     }
   }
+
+  test('attention heads must divide the embedding: a coded config error names a divisor', () => {
+    assert.throws(
+      () =>
+        new SequenceNetwork(
+          new Heap(new ReferenceKernels()),
+          5,
+          ['supervised'],
+          { encoder: 'attention', embedding: 6, attentionHeads: 4 },
+          new Rng(1),
+        ),
+      /4 attention heads cannot split an embedding of 6/,
+    );
+  });
 
   test('a tied head refuses a GRU narrower than its embedding, naming the fix', () => {
     assert.throws(

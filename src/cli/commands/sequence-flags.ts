@@ -35,7 +35,7 @@ export const sequenceFlagsHelp = `  --epochs 10            passes over the train
   --length 10            the last k interactions the encoder reads
   --rewards '{"purchase":1,"cart":0.5,"click":0.2}'   reward per event type (SQN models)
   --agent-config file    any other SQN setting as JSON (batchSize, gamma, tau, weightDecay,
-                         network: {dropout, tiedOutput, embedding, hidden, blocks}...); defaults:
+                         network: {dropout, tiedOutput, embedding, hidden, blocks, attentionHeads}...); defaults:
                          dropout 0.25, tied output, batch 256 or smaller for ≥ 64 steps an epoch
   --history-types click,cart,purchase   event types that make the state (default: all)
   --impression-types impression         event types that enter the state as passed over (default: none)

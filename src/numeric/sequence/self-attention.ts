@@ -37,6 +37,8 @@ export interface AttentionScratch {
   readonly dv: Tensor;
   readonly dqkv: Tensor;
   readonly dP: Tensor;
+  /** One head's attention output or its gradient, T×d contiguous, per sequence. */
+  readonly headRows: Tensor;
   readonly transposedKV: Tensor;
   readonly transposedW: Tensor;
 }
@@ -57,10 +59,15 @@ interface BlockParams {
 }
 
 /**
- * A stack of causal self-attention blocks as in SASRec (Kang & McAuley 2018): single head,
- * pre-layer-norm, x ← x + Attn(LN(x)); x ← x + FFN(LN(x)) with a ReLU point-wise feed-forward of
- * the model's width. Position i attends to positions j ≤ i that hold a real item (left padding is
- * masked out as keys); a position with no real key gets a zero attention output.
+ * A stack of causal self-attention blocks as in SASRec (Kang & McAuley 2018): pre-layer-norm,
+ * x ← x + Attn(LN(x)); x ← x + FFN(LN(x)) with a ReLU point-wise feed-forward of the model's width.
+ * Position i attends to positions j ≤ i that hold a real item (left padding is masked out as keys);
+ * a position with no real key gets a zero attention output. With h heads (SASRec uses one), each
+ * head attends over its own d = D/h columns of Q, K and V, scaled by 1/√d, and the heads' outputs
+ * sit side by side before W_o (Vaswani et al. 2017).
+ *
+ * Q, K and V are kept head-major, [B][h][T][d], so each head's products are plain contiguous
+ * matrices; with one head that is the row layout [B·T][D].
  */
 export class AttentionStack {
   private readonly blocks: BlockParams[] = [];
@@ -71,7 +78,11 @@ export class AttentionStack {
     readonly width: number,
     readonly steps: number,
     readonly depth: number,
+    readonly heads = 1,
   ) {
+    if (heads < 1 || width % heads !== 0) {
+      throw new RangeError(`${heads} attention heads cannot split a width of ${width} evenly`);
+    }
     const D = width;
     const bound = { uniform: 1 / Math.sqrt(D) };
     for (let l = 0; l < depth; l++) {
@@ -109,7 +120,7 @@ export class AttentionStack {
         q: rows(),
         k: rows(),
         v: rows(),
-        p: heap.alloc(maxBatch * T * T),
+        p: heap.alloc(maxBatch * this.heads * T * T),
         o: rows(),
         x1: rows(),
         c: rows(),
@@ -128,6 +139,7 @@ export class AttentionStack {
       dv: rows(),
       dqkv: heap.alloc(R * 3 * D),
       dP: heap.alloc(T * T),
+      headRows: heap.alloc(T * (D / this.heads)),
       transposedKV: heap.alloc(D * T),
       transposedW: heap.alloc(3 * D * D),
     };
@@ -142,7 +154,9 @@ export class AttentionStack {
     const D = this.width;
     const T = this.steps;
     const R = batch * T;
-    const scale = 1 / Math.sqrt(D);
+    const H = this.heads;
+    const d = D / H;
+    const scale = 1 / Math.sqrt(d);
     let input = x;
     for (let l = 0; l < this.depth; l++) {
       const w = this.blocks[l];
@@ -172,16 +186,20 @@ export class AttentionStack {
       );
       const qkv = st.qkv.offset;
       for (let r = 0; r < R; r++) {
-        const from = qkv + r * 3 * D;
-        f.copyWithin(st.q.offset + r * D, from, from + D);
-        f.copyWithin(st.k.offset + r * D, from + D, from + 2 * D);
-        f.copyWithin(st.v.offset + r * D, from + 2 * D, from + 3 * D);
+        for (let hh = 0; hh < H; hh++) {
+          const from = qkv + r * 3 * D + hh * d;
+          const to = this.headRow(r, hh);
+          f.copyWithin(st.q.offset + to, from, from + d);
+          f.copyWithin(st.k.offset + to, from + D, from + D + d);
+          f.copyWithin(st.v.offset + to, from + 2 * D, from + 2 * D + d);
+        }
       }
-      for (let b = 0; b < batch; b++) {
-        const rows = b * T * D;
-        const p = st.p.offset + b * T * T;
-        kern.transpose(s.transposedKV.offset, st.k.offset + rows, T, D);
-        kern.gemm(p, st.q.offset + rows, s.transposedKV.offset, 0, T, D, T, D, 1, false, Activation.none);
+      for (let bh = 0; bh < batch * H; bh++) {
+        const b = Math.floor(bh / H);
+        const rows = bh * T * d;
+        const p = st.p.offset + bh * T * T;
+        kern.transpose(s.transposedKV.offset, st.k.offset + rows, T, d);
+        kern.gemm(p, st.q.offset + rows, s.transposedKV.offset, 0, T, d, T, d, 1, false, Activation.none);
         for (let i = 0; i < T; i++) {
           const row = p + i * T;
           let max = Number.NEGATIVE_INFINITY;
@@ -200,7 +218,14 @@ export class AttentionStack {
           }
           for (let j = 0; j <= i; j++) f[row + j] /= sum;
         }
-        kern.gemm(st.o.offset + rows, p, st.v.offset + rows, 0, T, T, D, T, 1, false, Activation.none);
+        // This head's T×d output, then into its columns of o ([B·T][D], the heads side by side).
+        const heads = s.headRows.offset;
+        kern.gemm(heads, p, st.v.offset + rows, 0, T, T, d, T, 1, false, Activation.none);
+        const hh = bh - b * H;
+        for (let t = 0; t < T; t++) {
+          const from = heads + t * d;
+          f.copyWithin(st.o.offset + (b * T + t) * D + hh * d, from, from + d);
+        }
       }
       // x1 = x + o·W_o + b_o
       denseForward(kern, st.x1.offset, st.o.offset, base + w.wo, base + w.bo, R, D, D, Activation.none);
@@ -241,7 +266,9 @@ export class AttentionStack {
     const D = this.width;
     const T = this.steps;
     const R = batch * T;
-    const scale = 1 / Math.sqrt(D);
+    const H = this.heads;
+    const d = D / H;
+    const scale = 1 / Math.sqrt(d);
     const tw = s.transposedW.offset;
     let dCurrent = dOut;
     for (let l = this.depth - 1; l >= 0; l--) {
@@ -311,15 +338,22 @@ export class AttentionStack {
         Activation.none,
       );
       const dP = s.dP.offset;
-      for (let b = 0; b < batch; b++) {
-        const rows = b * T * D;
-        const p = st.p.offset + b * T * T;
-        const dOb = s.dO.offset + rows;
+      for (let bh = 0; bh < batch * H; bh++) {
+        const b = Math.floor(bh / H);
+        const hh = bh - b * H;
+        const rows = bh * T * d;
+        const p = st.p.offset + bh * T * T;
+        // This head's columns of ∂L/∂o, as a contiguous T×d block.
+        const dOb = s.headRows.offset;
+        for (let t = 0; t < T; t++) {
+          const from = s.dO.offset + (b * T + t) * D + hh * d;
+          f.copyWithin(dOb + t * d, from, from + d);
+        }
         // dP = dO·Vᵀ ; dV = Pᵀ·dO
-        kern.transpose(s.transposedKV.offset, st.v.offset + rows, T, D);
-        kern.gemm(dP, dOb, s.transposedKV.offset, 0, T, D, T, D, 1, false, Activation.none);
-        kern.gemm(s.dv.offset + rows, p, dOb, 0, T, T, D, 1, T, false, Activation.none);
-        // Softmax backward, then the 1/√D scale: dS = P ⊙ (dP − Σ_j P dP) / √D.
+        kern.transpose(s.transposedKV.offset, st.v.offset + rows, T, d);
+        kern.gemm(dP, dOb, s.transposedKV.offset, 0, T, d, T, d, 1, false, Activation.none);
+        kern.gemm(s.dv.offset + rows, p, dOb, 0, T, T, d, 1, T, false, Activation.none);
+        // Softmax backward, then the 1/√d scale: dS = P ⊙ (dP − Σ_j P dP) / √d.
         for (let i = 0; i < T; i++) {
           const pr = p + i * T;
           const dr = dP + i * T;
@@ -328,15 +362,18 @@ export class AttentionStack {
           for (let j = 0; j < T; j++) f[dr + j] = f[pr + j] * (f[dr + j] - dot) * scale;
         }
         // dQ = dS·K ; dK = dSᵀ·Q
-        kern.gemm(s.dq.offset + rows, dP, st.k.offset + rows, 0, T, T, D, T, 1, false, Activation.none);
-        kern.gemm(s.dk.offset + rows, dP, st.q.offset + rows, 0, T, T, D, 1, T, false, Activation.none);
+        kern.gemm(s.dq.offset + rows, dP, st.k.offset + rows, 0, T, T, d, T, 1, false, Activation.none);
+        kern.gemm(s.dk.offset + rows, dP, st.q.offset + rows, 0, T, T, d, 1, T, false, Activation.none);
       }
       const dqkv = s.dqkv.offset;
       for (let r = 0; r < R; r++) {
-        const to = dqkv + r * 3 * D;
-        f.copyWithin(to, s.dq.offset + r * D, s.dq.offset + (r + 1) * D);
-        f.copyWithin(to + D, s.dk.offset + r * D, s.dk.offset + (r + 1) * D);
-        f.copyWithin(to + 2 * D, s.dv.offset + r * D, s.dv.offset + (r + 1) * D);
+        for (let hh = 0; hh < H; hh++) {
+          const to = dqkv + r * 3 * D + hh * d;
+          const from = this.headRow(r, hh);
+          f.copyWithin(to, s.dq.offset + from, s.dq.offset + from + d);
+          f.copyWithin(to + D, s.dk.offset + from, s.dk.offset + from + d);
+          f.copyWithin(to + 2 * D, s.dv.offset + from, s.dv.offset + from + d);
+        }
       }
       denseBackward(
         kern,
@@ -372,6 +409,14 @@ export class AttentionStack {
     }
   }
 
+  /** Where row r = b·T + t of head hh starts in the head-major Q, K, V: ((b·h + hh)·T + t)·d. */
+  private headRow(r: number, hh: number): number {
+    const T = this.steps;
+    const d = this.width / this.heads;
+    const b = Math.floor(r / T);
+    return ((b * this.heads + hh) * T + (r - b * T)) * d;
+  }
+
   dispose(): void {
     for (const s of this.scratches) {
       for (const st of s.blocks) for (const t of Object.values(st)) t.free();
@@ -386,6 +431,7 @@ export class AttentionStack {
         s.dv,
         s.dqkv,
         s.dP,
+        s.headRows,
         s.transposedKV,
         s.transposedW,
       ])

@@ -21,6 +21,8 @@ export const sequenceNetworkSchema = z
     maxLength: z.number().int().min(1).max(200).default(10),
     /** Self-attention blocks (ignored by `gru`). */
     blocks: z.number().int().min(1).max(8).default(2),
+    /** Heads per self-attention block, each over embedding/heads columns (ignored by `gru`). */
+    attentionHeads: z.number().int().min(1).max(16).default(1),
     /**
      * Kinds of event an input sequence distinguishes, each with its own embedding per item: token
      * k·N + i + 1 is item i as kind k. 2 = items the user took and items shown but passed over.
@@ -56,6 +58,13 @@ export const sequenceNetworkSchema = z
   })
   .strict()
   .superRefine((options, context) => {
+    if (options.encoder === 'attention' && options.embedding % options.attentionHeads !== 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['attentionHeads'],
+        message: `${options.attentionHeads} attention heads cannot split an embedding of ${options.embedding}: pick a divisor of it`,
+      });
+    }
     if (options.tiedOutput && options.encoder === 'gru' && options.hidden !== options.embedding) {
       context.addIssue({
         code: 'custom',
@@ -151,7 +160,7 @@ export class SequenceNetwork {
     } else {
       this.gru = null;
       this.positions = plan.take(T * E, { uniform: 1 / Math.sqrt(E) });
-      this.attention = new AttentionStack(plan, E, T, blocks);
+      this.attention = new AttentionStack(plan, E, T, blocks, this.options.attentionHeads);
       this.width = E;
       this.finalGain = plan.take(E, 'ones');
       this.finalBias = plan.take(E, 'zeros');
