@@ -19,6 +19,25 @@ const t0 = Date.UTC(2024, 0, 1);
 const prepare = (builder: EventLogBuilder) =>
   prepareLog(builder.build(), parseConfig(prepareConfigSchema, { minItemSupport: 1 }, 'prepare'));
 
+/**
+ * `sessions` users an hour apart, each clicking through 4 items of a cycle of `items` a minute
+ * apart; the k-th event of a session has type `types[k mod types.length]`. Prepared with support 1.
+ */
+function cycleLog(sessions: number, items: number, types: string[]) {
+  const builder = new EventLogBuilder();
+  for (let s = 0; s < sessions; s++) {
+    for (let k = 0; k < 4; k++) {
+      builder.add({
+        user: `u${s}`,
+        item: `i${(s + k) % items}`,
+        type: types[k % types.length],
+        timestampMs: t0 + s * 3_600_000 + k * 60_000,
+      });
+    }
+  }
+  return prepare(builder);
+}
+
 /** An SQN agent on sequences of 4 over 6 items, small enough to train in a test. */
 function smallSqn(overrides: Record<string, unknown> = {}): SqnAgent {
   return createAgent({
@@ -272,18 +291,7 @@ describe('a sequence model trained on a log: its defaults', () => {
       [256, 256, 128, 64, 32, 32],
       '256, halved down to 32 until an epoch has 64 steps',
     );
-    const builder = new EventLogBuilder();
-    for (let s = 0; s < 40; s++) {
-      for (let k = 0; k < 4; k++) {
-        builder.add({
-          user: `u${s}`,
-          item: `i${(s + k) % 6}`,
-          type: 'click',
-          timestampMs: t0 + s * 3_600_000 + k * 60_000,
-        });
-      }
-    }
-    const prepared = prepare(builder);
+    const prepared = cycleLog(40, 6, ['click']);
     const fitted = (agent: Record<string, unknown>) => {
       const model = new SequenceRecommender({
         encoder: 'gru',
@@ -314,20 +322,7 @@ describe('a sequence model trained on a log: its defaults', () => {
 });
 
 describe('a saved sequence model reads another log through that log’s event types', () => {
-  const log = (types: string[]) => {
-    const builder = new EventLogBuilder();
-    for (let s = 0; s < 60; s++) {
-      for (let k = 0; k < 4; k++) {
-        builder.add({
-          user: `u${s}`,
-          item: `i${(s + k) % 8}`,
-          type: types[k % types.length],
-          timestampMs: t0 + s * 3_600_000 + k * 60_000,
-        });
-      }
-    }
-    return prepare(builder);
-  };
+  const log = (types: string[]) => cycleLog(60, 8, types);
   it('same types in another order are read by name; a missing history type is E_MODEL_MISMATCH', () => {
     // Types beyond the canonical ones are numbered in order of first appearance, so logs differ.
     const trainedOn = log(['view', 'wishlist', 'share']);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createAgent } from '../../src/agents/index.ts';
+import { EngineError } from '../../src/core/engine-error.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { box, discrete } from '../../src/core/spaces.ts';
 import { Heap } from '../../src/numeric/heap.ts';
 import { ReferenceKernels } from '../../src/numeric/kernels/reference-kernels.ts';
 import { SequenceNetwork, type SequenceNetworkOptions } from '../../src/numeric/sequence/sequence-network.ts';
@@ -143,32 +146,22 @@ describe('sequence encoders: finite-difference gradient checks', () => {
     }
   }
 
-  test('attention heads must divide the embedding: a coded config error names a divisor', () => {
-    assert.throws(
-      () =>
-        new SequenceNetwork(
-          new Heap(new ReferenceKernels()),
-          5,
-          ['supervised'],
-          { encoder: 'attention', embedding: 6, attentionHeads: 4 },
-          new Rng(1),
-        ),
-      /4 attention heads cannot split an embedding of 6/,
-    );
-  });
-
-  test('a tied head refuses a GRU narrower than its embedding, naming the fix', () => {
-    assert.throws(
-      () =>
-        new SequenceNetwork(
-          new Heap(new ReferenceKernels()),
-          5,
-          ['supervised'],
-          { embedding: 8, hidden: 4, tiedOutput: true },
-          new Rng(1),
-        ),
-      /set hidden to 8/,
-    );
+  test('network options that cannot go together are E_CONFIG_INVALID, naming the fix', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        { encoder: 'attention', embedding: 6, attentionHeads: 4 },
+        /4 attention heads cannot split an embedding of 6/,
+      ],
+      [{ embedding: 8, hidden: 4, tiedOutput: true }, /set hidden to 8/],
+    ];
+    for (const [network, fix] of cases) {
+      assert.throws(
+        () =>
+          createAgent({ algorithm: 'sqn', observationSpace: box([3]), actionSpace: discrete(5), network }),
+        (e: unknown) => e instanceof EngineError && e.code === 'E_CONFIG_INVALID' && fix.test(e.message),
+        `network ${JSON.stringify(network)}`,
+      );
+    }
   });
 
   test('a network that reads context features refuses a batch without them', () => {
