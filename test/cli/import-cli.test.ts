@@ -65,6 +65,55 @@ describe('nextbest import', () => {
     assert.match(bad.stderr, /E_USAGE at --models: unknown model 'gru'/);
   });
 
+  test('evaluate --data --seeds trains a model once per seed and reports the mean over seeds against kNN', () => {
+    const args = [
+      'evaluate',
+      '--data',
+      'shop.nbev',
+      '--prepare',
+      prepareFile,
+      '--models',
+      'session-knn,gru4rec',
+    ];
+    const small = ['--epochs', '1', '--agent-config', join(dir, 'small.json')];
+    writeFileSync(join(dir, 'small.json'), JSON.stringify({ network: { embedding: 8, hidden: 8 } }));
+    const result = run([...args, ...small, '--seed', '4', '--seeds', '2', '--json'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    const out = JSON.parse(result.stdout);
+    assert.deepEqual(
+      out.seedRuns.map((r: { model: string }) => r.model),
+      ['gru4rec'],
+    );
+    const { seeds, runs, versusSessionKnn } = out.seedRuns[0];
+    assert.deepEqual(seeds, [4, 5], 'seeds count up from --seed');
+    const hr = runs.map(
+      (r: { groups: { click: { metrics: Record<string, { value: number }> } } }) =>
+        r.groups.click.metrics['hr@10'].value,
+    );
+    const row = out.results[1].groups.click.metrics['hr@10'];
+    assert.ok(Math.abs(row.value - (hr[0] + hr[1]) / 2) < 1e-12, `the row is the mean of the seeds ${hr}`);
+    assert.ok(row.lower <= row.value && row.value <= row.upper, 'the row carries the interval over seeds');
+    const knn = out.results[0].groups.click.metrics['hr@10'].value;
+    assert.ok(Math.abs(versusSessionKnn.click.difference - (row.value - knn)) < 1e-12, 'difference from kNN');
+    // The same seed alone reproduces its run; the table names the seeds and the verdict.
+    const alone = JSON.parse(run([...args, ...small, '--seed', '5', '--json'], dir).stdout);
+    assert.equal(
+      alone.results[1].groups.click.metrics['hr@10'].value,
+      hr[1],
+      'seed 5 alone = seed 5 of the two',
+    );
+    const table = run([...args, ...small, '--seeds', '2'], dir);
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /mean ± 95% CI over 2 seeds \(0\.\.1\)/);
+    assert.match(
+      table.stdout,
+      /gru4rec − session-knn, HR@10: [+−]\d\.\d{3} \[.*\] \((above|below|not separated)\)/,
+    );
+    const bad = run([...args, '--seeds', '0'], dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /E_USAGE at --seeds: --seeds must be an integer ≥ 1/);
+  });
+
   test('a mapping that does not fit names the file and suggests the delimiter; exit code 2', () => {
     const tsv = join(dir, 'clicks.tsv');
     writeFileSync(tsv, 'SessionId\tItemId\tTime\n1\t2\t1396437466.94\n');

@@ -2,9 +2,14 @@ import { EngineError } from '../../core/engine-error.ts';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { prepareLog, SPLIT_PARTS, type SplitPart, splitSummary } from '../../data/prepare.ts';
 import { PopularityModel, SessionKnnModel } from '../../evaluation/next-item/baselines.ts';
-import { evaluateNextItem, type Interval } from '../../evaluation/next-item/evaluate-next-item.ts';
+import {
+  evaluateNextItem,
+  type Interval,
+  type NextItemEvaluation,
+} from '../../evaluation/next-item/evaluate-next-item.ts';
 import type { NextItemModel } from '../../evaluation/next-item/next-item-model.ts';
 import { SequenceRecommender } from '../../evaluation/next-item/sequence-recommender.ts';
+import { summarize } from '../../evaluation/statistics.ts';
 import { intFlag, parseFlags, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
@@ -12,7 +17,7 @@ import { readPrepareConfig } from './prepare-flag.ts';
 import { SEQUENCE_MODELS, sequenceFlagSpecs, sequenceFlagsHelp, sequenceOptions } from './sequence-flags.ts';
 
 export const evaluateDataHelp = `nextbest evaluate --data events.nbev [--prepare prepare.json] [--models popularity,session-knn]
-                  [--part test|validation] [--purchase-types purchase] [--seed 0] [--json]
+                  [--part test|validation] [--purchase-types purchase] [--seed 0] [--seeds 1] [--json]
 
 Rank the whole catalogue for every next interaction of the held-out sessions of an imported log
 (the SQN protocol): HR@5/10/20 and NDCG@5/10/20 for click and purchase targets, with 95% intervals
@@ -20,7 +25,8 @@ that resample sessions. --purchase-types counts other event types as purchases (
 RetailRocket add-to-carts as purchases: --purchase-types purchase,cart).
 Models: popularity and session-knn (the default), and the trainable ${Object.keys(SEQUENCE_MODELS).join(', ')},
 trained here on the training sessions; --load model.json (repeatable) evaluates models saved by
-'nextbest train --data'.
+'nextbest train --data'. --seeds N trains each of those N times (seeds --seed, --seed + 1, ...) and
+reports mean ± 95% CI over the seeds, with each one's difference from session-knn when it runs too.
 ${sequenceFlagsHelp}`;
 
 const BASELINES: Record<string, () => NextItemModel> = {
@@ -37,6 +43,7 @@ export function runEvaluateData(argv: string[]): number {
     part: { type: 'string' },
     'purchase-types': { type: 'string' },
     seed: { type: 'string' },
+    seeds: { type: 'string' },
     load: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     ...sequenceFlagSpecs,
@@ -69,6 +76,7 @@ export function runEvaluateData(argv: string[]): number {
     purchase: (f['purchase-types'] ?? 'purchase').split(','),
   };
   const seed = intFlag('seed', f.seed, 0);
+  const seeds = intFlag('seeds', f.seeds, 1, 1);
   // Models from files first: a bad file fails before any training starts.
   const loaded = (f.load ?? []).map((path) => {
     const model = SequenceRecommender.fromJSON(
@@ -78,29 +86,67 @@ export function runEvaluateData(argv: string[]): number {
     );
     return { label: `${model.name} (${path})`, model };
   });
-  const bar = progressBar('evaluating', names.length + loaded.length, f.json);
-  const results = [];
+  const runs = names.reduce((n, name) => n + (SEQUENCE_MODELS[name] ? seeds : 1), 0);
+  const bar = progressBar('evaluating', runs + loaded.length, f.json);
+  const results: NextItemEvaluation[] = [];
+  /** Per trained model when --seeds > 1: one evaluation per seed, in seed order. */
+  const bySeed = new Map<string, NextItemEvaluation[]>();
+  let done = 0;
   for (const { label, model } of loaded) {
     results.push({ ...evaluateNextItem(model, prepared, { part, groups, seed }), model: label });
     model.dispose();
-    bar.update(results.length, { status: label });
+    bar.update(++done, { status: label });
   }
   for (const name of names) {
-    const sequence = SEQUENCE_MODELS[name] ? new SequenceRecommender(sequenceOptions(name, f, seed)) : null;
-    const model = sequence ?? BASELINES[name]();
-    bar.update(results.length, { status: `fitting ${name}` });
-    model.fit(prepared);
-    results.push(evaluateNextItem(model, prepared, { part, groups, seed }));
-    sequence?.dispose();
-    bar.update(results.length, { status: name });
+    if (!SEQUENCE_MODELS[name]) {
+      const model = BASELINES[name]();
+      bar.update(done, { status: `fitting ${name}` });
+      model.fit(prepared);
+      results.push(evaluateNextItem(model, prepared, { part, groups, seed }));
+      bar.update(++done, { status: name });
+      continue;
+    }
+    const runs: NextItemEvaluation[] = [];
+    for (let s = seed; s < seed + seeds; s++) {
+      const model = new SequenceRecommender(sequenceOptions(name, f, s));
+      bar.update(done, { status: seeds > 1 ? `fitting ${name}, seed ${s}` : `fitting ${name}` });
+      model.fit(prepared);
+      runs.push(evaluateNextItem(model, prepared, { part, groups, seed: s }));
+      model.dispose();
+      bar.update(++done, { status: name });
+    }
+    if (seeds > 1) bySeed.set(name, runs);
+    results.push(seeds > 1 ? overSeeds(runs) : runs[0]);
   }
   bar.stop();
+  const knn = results.find((r) => r.model === 'session-knn');
   if (f.json) {
-    console.log(JSON.stringify({ data: f.data, split: splitSummary(prepared), results }, null, 2));
+    const seedRuns = [...bySeed].map(([model, runs]) => ({
+      model,
+      seeds: runs.map((_, i) => seed + i),
+      runs,
+      ...(knn ? { versusSessionKnn: versus(runs, knn, Object.keys(groups)) } : {}),
+    }));
+    console.log(
+      JSON.stringify(
+        { data: f.data, split: splitSummary(prepared), results, ...(seeds > 1 ? { seedRuns } : {}) },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
-  const cell = (i: Interval) =>
-    Number.isNaN(i.value) ? '–' : `${i.value.toFixed(3)} [${i.lower.toFixed(3)}, ${i.upper.toFixed(3)}]`;
+  if (seeds > 1) {
+    console.log(
+      `\ntrained models: mean ± 95% CI over ${seeds} seeds (${seed}..${seed + seeds - 1}); others: 95% bootstrap over sessions`,
+    );
+  }
+  const cell = (i: Interval, model: string) =>
+    Number.isNaN(i.value)
+      ? '–'
+      : bySeed.has(model)
+        ? `${i.value.toFixed(3)} ± ${((i.upper - i.lower) / 2).toFixed(3)}`
+        : `${i.value.toFixed(3)} [${i.lower.toFixed(3)}, ${i.upper.toFixed(3)}]`;
   for (const group of Object.keys(groups)) {
     const targets = results[0].groups[group].targets;
     console.log(
@@ -112,10 +158,60 @@ export function runEvaluateData(argv: string[]): number {
         ['model', 'HR@5', 'HR@10', 'HR@20', 'NDCG@10'],
         results.map((r) => [
           r.model,
-          ...['hr@5', 'hr@10', 'hr@20', 'ndcg@10'].map((m) => cell(r.groups[group].metrics[m])),
+          ...['hr@5', 'hr@10', 'hr@20', 'ndcg@10'].map((m) => cell(r.groups[group].metrics[m], r.model)),
         ]),
       ),
     );
+    if (!knn) continue;
+    for (const [model, runs] of bySeed) {
+      const d = versus(runs, knn, [group])[group];
+      if (!d) continue;
+      const verdict = d.lower > 0 ? 'above' : d.upper < 0 ? 'below' : 'not separated';
+      console.log(
+        `${model} − session-knn, HR@10: ${sign(d.difference)} [${sign(d.lower)}, ${sign(d.upper)}] (${verdict})`,
+      );
+    }
   }
   return 0;
+}
+
+/** One row from a model's per-seed evaluations: each metric's mean with its 95% CI over the seeds. */
+function overSeeds(runs: NextItemEvaluation[]): NextItemEvaluation {
+  const first = runs[0];
+  const groups: NextItemEvaluation['groups'] = {};
+  for (const [group, { targets, metrics }] of Object.entries(first.groups)) {
+    const summary: Record<string, Interval> = {};
+    for (const metric of Object.keys(metrics)) {
+      const s = summarize(runs.map((r) => r.groups[group].metrics[metric].value));
+      summary[metric] = { value: s.mean, lower: s.lower, upper: s.upper };
+    }
+    groups[group] = { targets, metrics: summary };
+  }
+  return { ...first, groups };
+}
+
+/**
+ * HR@10 of a model's seeds minus session kNN's, per target group: the seeds' mean minus kNN's
+ * value, with the 95% interval of the seeds' t-interval widened by kNN's own bootstrap half-width
+ * (the two are independent, so half-widths add in quadrature).
+ */
+function versus(
+  runs: NextItemEvaluation[],
+  knn: NextItemEvaluation,
+  groups: string[],
+): Record<string, { difference: number; lower: number; upper: number }> {
+  const out: Record<string, { difference: number; lower: number; upper: number }> = {};
+  for (const group of groups) {
+    const base = knn.groups[group]?.metrics['hr@10'];
+    if (!base || Number.isNaN(base.value)) continue;
+    const s = summarize(runs.map((r) => r.groups[group].metrics['hr@10'].value));
+    const difference = s.mean - base.value;
+    const half = Math.hypot(s.halfWidth, (base.upper - base.lower) / 2);
+    out[group] = { difference, lower: difference - half, upper: difference + half };
+  }
+  return out;
+}
+
+function sign(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
 }
