@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/core/rng.ts';
 import type { Heap } from '../../src/numeric/heap.ts';
-import { huberLoss, logSoftmax, mseLoss, softmaxCrossEntropy } from '../../src/numeric/losses.ts';
+import { huberLoss, logSoftmax, mseLoss, softmax, softmaxCrossEntropy } from '../../src/numeric/losses.ts';
 import { Mlp, type MlpOptions } from '../../src/numeric/mlp.ts';
 import { kernelHeaps } from '../helpers/heaps.ts';
 
@@ -96,6 +96,33 @@ describe('finite-difference gradient checks', () => {
     checkLoss('mse', (x, g) => mseLoss(x, target, g));
     checkLoss('huber', (x, g) => huberLoss(x, target, 1, g));
     checkLoss('cross-entropy', (x, g) => softmaxCrossEntropy(x, [1, 3, 0], 3, 4, g, [1, -0.5, 2]));
+  });
+
+  test('fused softmax cross-entropy equals a stored softmax followed by the loss, bit for bit', () => {
+    const rng = new Rng(3);
+    const [batch, width] = [5, 37];
+    const logits = Float32Array.from({ length: batch * width }, () => rng.normal(0, 3));
+    const labels = [0, 36, 5, 5, 20];
+    const weights = [1, -0.5, 2, 0.25, 1];
+    const p = new Float32Array(batch * width);
+    softmax(p, logits, batch, width);
+    let expected = 0;
+    const expectedGradient = new Float32Array(batch * width);
+    for (let i = 0; i < batch; i++) {
+      expected -= weights[i] * Math.log(Math.max(p[i * width + labels[i]], 1e-30));
+      for (let j = 0; j < width; j++) {
+        expectedGradient[i * width + j] =
+          (weights[i] * (p[i * width + j] - (j === labels[i] ? 1 : 0))) / batch;
+      }
+    }
+    const gradient = new Float32Array(batch * width);
+    assert.equal(softmaxCrossEntropy(logits, labels, batch, width, gradient, weights), expected / batch);
+    assert.deepEqual(gradient, expectedGradient, 'the gradient must not move by a rounding');
+    assert.equal(
+      softmaxCrossEntropy(logits, labels, batch, width, undefined, weights),
+      expected / batch,
+      'without a gradient too',
+    );
   });
 
   test('log-softmax rows sum to one in probability', () => {
