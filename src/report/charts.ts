@@ -44,8 +44,8 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Round, human steps for an axis from lo to hi. */
-function ticks(lo: number, hi: number, count = 5): number[] {
+/** Round, human steps for an axis from lo to hi (also the dashboard's interval charts). */
+export function ticks(lo: number, hi: number, count = 5): number[] {
   const span = hi - lo || Math.abs(hi) || 1;
   const raw = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
@@ -56,7 +56,8 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function label(v: number): string {
+/** A tick's text: 1.5M, 12k, 250, 0.125. */
+export function label(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6) return `${(v / 1e6).toFixed(a >= 1e7 ? 0 : 1)}M`;
   if (a >= 1e4) return `${(v / 1e3).toFixed(0)}k`;

@@ -1,4 +1,5 @@
 import uPlot from 'uplot';
+import { label, ticks } from '../../report/charts.ts';
 import { h } from './dom.ts';
 
 export interface LineSeries {
@@ -151,12 +152,12 @@ export function intervalChart(
   hi += pad;
   const x = (v: number) => left + ((v - lo) / (hi - lo)) * (width - left - right);
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'intervals', role: 'img' });
-  for (let k = 0; k <= 4; k++) {
-    const v = lo + ((hi - lo) * k) / 4;
+  // Round values for the grid (0, 1, 2... rather than the padded ends' 0.0819, 1.08...).
+  for (const v of ticks(lo, hi, 4)) {
     svg.append(el('line', { x1: x(v), x2: x(v), y1: 4, y2: height - 24, stroke: '#eee' }));
-    const label = el('text', { x: x(v), y: height - 8, 'text-anchor': 'middle', class: 'tick' });
-    label.textContent = Number(v.toPrecision(3)).toString();
-    svg.append(label);
+    const text = el('text', { x: x(v), y: height - 8, 'text-anchor': 'middle', class: 'tick' });
+    text.textContent = label(v);
+    svg.append(text);
   }
   rows.forEach((r, i) => {
     const y = 16 + i * rowHeight;
