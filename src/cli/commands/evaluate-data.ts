@@ -150,7 +150,7 @@ export function runEvaluateData(argv: string[]): number {
   for (const group of Object.keys(groups)) {
     const targets = results[0].groups[group].targets;
     console.log(
-      `\n${group} targets: ${targets.toLocaleString('en-US')} in ${results[0].sessions} ${part} sessions`,
+      `\n${group} targets: ${targets.toLocaleString('en-US')} in ${results[0].sessions.toLocaleString('en-US')} ${part} sessions`,
     );
     if (targets === 0) continue;
     console.log(
