@@ -19,6 +19,7 @@ import {
   sequenceTransitions,
   writeSequence,
 } from '../../data/transitions.ts';
+import { sequenceNetworkSchema } from '../../numeric/sequence/sequence-network.ts';
 import type { NextItemModel, SessionPrefix } from './next-item-model.ts';
 import { ndcg, rankOf } from './ranking-metrics.ts';
 
@@ -73,6 +74,9 @@ export interface EpochReport {
   validationNdcg: number;
   seconds: number;
 }
+
+/** The network schema's own defaults (widths), read where a default depends on them. */
+const NETWORK_DEFAULTS = sequenceNetworkSchema.parse({});
 
 /** Dropout of an encoder trained on a log, unless its network config sets one. */
 export const DEFAULT_LOG_DROPOUT = 0.25;
@@ -174,7 +178,9 @@ export class SequenceRecommender implements NextItemModel {
           // Trained on logs, an encoder ties its output to the item embeddings and drops a quarter
           // of its units unless told otherwise: on YOOCHOOSE and DIGINETICA both beat the untied,
           // undropped network (benchmarks/RESULTS.md, decision 0014).
-          tiedOutput: o.encoder === 'attention' || (network.hidden ?? 64) === (network.embedding ?? 64),
+          tiedOutput:
+            o.encoder === 'attention' ||
+            (network.hidden ?? NETWORK_DEFAULTS.hidden) === (network.embedding ?? NETWORK_DEFAULTS.embedding),
           dropout: DEFAULT_LOG_DROPOUT,
           ...network,
           encoder: o.encoder,
