@@ -135,7 +135,7 @@ describe('SQN agent', () => {
     );
   });
 
-  it('dropout trains reproducibly from the seed, differs from the run without it, and rejects a rate ≥ 0.9', () => {
+  it('dropout trains reproducibly from the seed, differs from the run without it, and rejects a rate above 0.9', () => {
     const weights = (dropout: number) => {
       const agent = smallSqn({ network: { embedding: 8, hidden: 8, dropout }, kernels: 'reference' });
       feedRandomSessions(agent, 60);
