@@ -146,6 +146,32 @@ describe('sequence encoders: finite-difference gradient checks', () => {
     }
   }
 
+  for (const [name, makeHeap] of kernelHeaps()) {
+    test(`a tied head scores a few rows in place and many through the transpose alike (${name} kernels)`, () => {
+      const net = new SequenceNetwork(
+        makeHeap(),
+        11,
+        ['supervised'],
+        { encoder: 'gru', embedding: 6, hidden: 6, maxLength: 3, tiedOutput: true },
+        new Rng(8),
+      );
+      const rows = 12; // above the few-rows path's 8
+      const rng = new Rng(2);
+      const input = Int32Array.from({ length: rows * 3 }, () => rng.int(12));
+      const many = net.forward(input, rows).supervised.slice();
+      for (let r = 0; r < rows; r++) {
+        const one = net.forward(input.subarray(r * 3, r * 3 + 3), 1).supervised;
+        for (let i = 0; i < 11; i++) {
+          assert.ok(
+            Math.abs(one[i] - many[r * 11 + i]) < 1e-5,
+            `row ${r} item ${i}: ${one[i]} vs ${many[r * 11 + i]}`,
+          );
+        }
+      }
+      net.dispose();
+    });
+  }
+
   test('network options that cannot go together are E_CONFIG_INVALID, naming the fix', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [

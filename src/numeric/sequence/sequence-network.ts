@@ -101,6 +101,9 @@ interface Workspace {
   transposed: Tensor;
   /** E×N: the item embeddings transposed, the tied head's weight (one float when untied). */
   tiedWeight: Tensor;
+  /** A few rows' representations as the columns of E×8, and their N×8 tied scores. */
+  tiedRows: Tensor;
+  tiedColumns: Tensor;
   gru: GruWorkspace | null;
   attention: AttentionScratch | null;
   /** Dropout keep factors (0 or 1/(1 − p)) of the last training forward: inputs B×T×E, representation B×H. */
@@ -230,6 +233,8 @@ export class SequenceNetwork {
       dHead: heap.alloc(maxBatch * N),
       transposed: heap.alloc(H * N),
       tiedWeight: heap.alloc(this.options.tiedOutput ? E * N : 1),
+      tiedRows: heap.alloc(this.options.tiedOutput ? E * TIED_FEW_ROWS : 1),
+      tiedColumns: heap.alloc(this.options.tiedOutput ? N * TIED_FEW_ROWS : 1),
       gru: this.gru ? this.gru.workspace(heap, maxBatch) : null,
       attention: this.attention ? this.attention.scratch(heap, maxBatch) : null,
       inputKeep: new Float32Array(this.options.dropout > 0 ? maxBatch * T * E : 0),
@@ -336,23 +341,33 @@ export class SequenceNetwork {
     for (const head of heads) {
       const w = this.headWeights[head];
       if (!w) throw new RangeError(`this network has no ${head} head`);
-      let weight = base + w.weight;
-      if (this.tiedHead(head)) {
-        // Item i's row of the embedding (index i + 1) is column i of the head's H×N weight.
-        kern.transpose(ws.tiedWeight.offset, base + this.embedding + E, N, E);
-        weight = ws.tiedWeight.offset;
+      const scores = ws.heads[head].offset;
+      if (this.tiedHead(head) && batch <= TIED_FEW_ROWS) {
+        // A few rows (scoring): C (N×8) = E_items · [rep_1 … rep_B 0 …], reading the embeddings
+        // where they lie (transposing the N×E embeddings first would cost more than the product);
+        // eight columns keep the product on the kernel's SIMD path. Then scores[b, i] = b_i + C[i, b].
+        const rows = ws.tiedRows.offset;
+        f.fill(0, rows, rows + E * TIED_FEW_ROWS);
+        for (let b = 0; b < batch; b++) {
+          for (let j = 0; j < E; j++) f[rows + j * TIED_FEW_ROWS + b] = f[ws.rep.offset + b * H + j];
+        }
+        const columns = ws.tiedColumns.offset;
+        const slab = base + this.embedding + E;
+        kern.gemm(columns, slab, rows, 0, N, E, TIED_FEW_ROWS, E, 1, false, Activation.none);
+        const bias = base + w.bias;
+        for (let b = 0; b < batch; b++) {
+          for (let i = 0; i < N; i++)
+            f[scores + b * N + i] = f[bias + i] + f[columns + i * TIED_FEW_ROWS + b];
+        }
+      } else {
+        let weight = base + w.weight;
+        if (this.tiedHead(head)) {
+          // Item i's row of the embedding (index i + 1) is column i of the head's H×N weight.
+          kern.transpose(ws.tiedWeight.offset, base + this.embedding + E, N, E);
+          weight = ws.tiedWeight.offset;
+        }
+        denseForward(kern, scores, ws.rep.offset, weight, base + w.bias, batch, H, N, Activation.none);
       }
-      denseForward(
-        kern,
-        ws.heads[head].offset,
-        ws.rep.offset,
-        weight,
-        base + w.bias,
-        batch,
-        H,
-        N,
-        Activation.none,
-      );
       const groupWeight = this.groupWeights[head];
       if (groupWeight !== undefined) {
         // scores[b, i] += rep_b · U[:, group(i)]
@@ -566,6 +581,8 @@ export class SequenceNetwork {
         ws.dHead,
         ws.transposed,
         ws.tiedWeight,
+        ws.tiedRows,
+        ws.tiedColumns,
         ...Object.values(ws.heads),
       ])
         t.free();
@@ -575,6 +592,12 @@ export class SequenceNetwork {
     this.workspaces.length = 0;
   }
 }
+
+/**
+ * Up to this many rows a tied head scores them against the embeddings in place (an N×E by E×8
+ * product); above it, it transposes the embeddings once and makes one B×E by E×N product.
+ */
+const TIED_FEW_ROWS = 8;
 
 /**
  * Inverted dropout in place on `count` floats at `offset`: each is zeroed with probability `rate`
