@@ -120,12 +120,14 @@ export function runEvaluateData(argv: string[]): number {
   }
   bar.stop();
   const knn = results.find((r) => r.model === 'session-knn');
+  /** The row of a model trained over seeds: its metrics are the means with their intervals. */
+  const rowOf = (model: string) => results.find((r) => r.model === model) as NextItemEvaluation;
   if (f.json) {
     const seedRuns = [...bySeed].map(([model, runs]) => ({
       model,
       seeds: runs.map((_, i) => seed + i),
       runs,
-      ...(knn ? { versusSessionKnn: versus(runs, knn, Object.keys(groups)) } : {}),
+      ...(knn ? { versusSessionKnn: versus(rowOf(model), knn, Object.keys(groups)) } : {}),
     }));
     console.log(
       JSON.stringify(
@@ -163,8 +165,8 @@ export function runEvaluateData(argv: string[]): number {
       ),
     );
     if (!knn) continue;
-    for (const [model, runs] of bySeed) {
-      const d = versus(runs, knn, [group])[group];
+    for (const model of bySeed.keys()) {
+      const d = versus(rowOf(model), knn, [group])[group];
       if (!d) continue;
       const verdict = d.lower > 0 ? 'above' : d.upper < 0 ? 'below' : 'not separated';
       console.log(
@@ -191,22 +193,22 @@ function overSeeds(runs: NextItemEvaluation[]): NextItemEvaluation {
 }
 
 /**
- * HR@10 of a model's seeds minus session kNN's, per target group: the seeds' mean minus kNN's
- * value, with the 95% interval of the seeds' t-interval widened by kNN's own bootstrap half-width
+ * HR@10 of a model's seeds (its `overSeeds` row) minus session kNN's, per target group: the seeds'
+ * mean minus kNN's value, with the seeds' 95% t-interval widened by kNN's own bootstrap half-width
  * (the two are independent, so half-widths add in quadrature).
  */
 function versus(
-  runs: NextItemEvaluation[],
+  row: NextItemEvaluation,
   knn: NextItemEvaluation,
   groups: string[],
 ): Record<string, { difference: number; lower: number; upper: number }> {
   const out: Record<string, { difference: number; lower: number; upper: number }> = {};
   for (const group of groups) {
     const base = knn.groups[group]?.metrics['hr@10'];
-    if (!base || Number.isNaN(base.value)) continue;
-    const s = summarize(runs.map((r) => r.groups[group].metrics['hr@10'].value));
-    const difference = s.mean - base.value;
-    const half = Math.hypot(s.halfWidth, (base.upper - base.lower) / 2);
+    const seeds = row.groups[group]?.metrics['hr@10'];
+    if (!base || !seeds || Number.isNaN(base.value)) continue;
+    const difference = seeds.value - base.value;
+    const half = Math.hypot((seeds.upper - seeds.lower) / 2, (base.upper - base.lower) / 2);
     out[group] = { difference, lower: difference - half, upper: difference + half };
   }
   return out;
