@@ -54,6 +54,8 @@ describe('offline evaluations (Personalizer /evaluations) and the suggestion a p
       const tier = random() < 0.5 ? 'a' : 'b';
       const ranked = (
         await call('POST', `${base}/rank`, {
+          // The eventId seeds the exploration draw: fixed ids make the logged stream the same on every run.
+          eventId: `tiers-${i}`,
           contextFeatures: [{ tier }],
           actions: [
             { id: 'x', features: [{ kind: 'x' }] },
