@@ -74,7 +74,8 @@ export function leaderboardRows(result: TuneResult, top: number): { header: stri
   return { header, rows };
 }
 
-function table(header: string[], rows: string[][]): string {
+/** An HTML table; cells that read as numbers are right-aligned. */
+export function htmlTable(header: string[], rows: string[][]): string {
   const numeric = (cell: string) => /^[-+−]?[\d.,]+( ± [\d.,]+)?$/.test(cell);
   return `<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map(
@@ -123,8 +124,15 @@ function effects(result: TuneResult): string[] {
   });
 }
 
+/** A parameter's effect in a few words: `learningRate ρ +0.62`, `gamma η² 0.31 (best 0.99)`. */
+export function effectLine(e: ParameterEffect): string {
+  return e.kind === 'spearman'
+    ? `${e.parameter} ρ ${e.value > 0 ? '+' : ''}${e.value.toFixed(2)}`
+    : `${e.parameter} η² ${e.value.toFixed(2)} (best ${valueLabel(JSON.parse(e.groups?.[0]?.value ?? 'null'))})`;
+}
+
 /** One row per parameter: its measure, value, trials and, for choices, each choice's mean return. */
-export function effectRows(effects: ParameterEffect[]): string[][] {
+export function effectRows(effects: ParameterEffect[], digits = 2): string[][] {
   return effects.map((e) => [
     e.parameter,
     e.kind === 'spearman' ? 'Spearman ρ' : 'η² (variance between choices)',
@@ -133,7 +141,9 @@ export function effectRows(effects: ParameterEffect[]): string[][] {
       : '–',
     String(e.n),
     e.groups
-      ? e.groups.map((g) => `${valueLabel(JSON.parse(g.value))}: ${g.mean.toFixed(2)} (${g.n})`).join(' · ')
+      ? e.groups
+          .map((g) => `${valueLabel(JSON.parse(g.value))}: ${g.mean.toFixed(digits)} (${g.n})`)
+          .join(' · ')
       : Number.isFinite(e.value)
         ? e.value > 0
           ? 'higher is better'
@@ -219,11 +229,11 @@ export function renderTuneReport(result: TuneResult): string {
 ${validationSection(result)}
 <h2>Leaderboard</h2>
 <p>Ranked by the highest budget reached, then by ${escapeXml(objectiveLabel(result))} there.${result.config.objective.kind === 'offline' ? " The true return is the trained agent's greedy return when the simulator plays it afterwards, from the world the log left: the check a real shop's log cannot give, shown here and never used to rank." : ''}</p>
-${table(header, rows)}
-${result.rungs.length > 1 ? `<h2>Successive halving</h2>${table(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows)}` : ''}
+${htmlTable(header, rows)}
+${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows)}` : ''}
 <h2>Each hyper-parameter's effect</h2>
 <p>Association of each parameter with the mean return at each budget that at least 6 trials reached (descriptive, not causal; each parameter is drawn independently of the others). The first budget holds every trial but is short; later ones hold fewer, already selected trials.</p>
-${result.effects.map((e) => `<h3>After ${e.budget} steps (${e.trials} trials)</h3>${table(['parameter', 'measure', 'value', 'trials', 'mean return by choice, best first'], effectRows(e.parameters))}`).join('\n')}
+${result.effects.map((e) => `<h3>After ${e.budget} steps (${e.trials} trials)</h3>${htmlTable(['parameter', 'measure', 'value', 'trials', 'mean return by choice, best first'], effectRows(e.parameters))}`).join('\n')}
 <p>Every trial's return at the first budget (all trials ran it) against its value; colours say how far successive halving let it go. Whiskers are 95% intervals over seeds.</p>
 <div class="charts">${[...effects(result), curves(result, 3)]
     .filter((x) => x)

@@ -14,29 +14,7 @@ import {
 import { evaluateNextItem, PopularityModel, SequenceRecommender } from '../../src/evaluation/index.ts';
 import { defaultBatchSize } from '../../src/evaluation/next-item/sequence-recommender.ts';
 import { decodeFloat32 } from '../../src/numeric/serialize.ts';
-
-const t0 = Date.UTC(2024, 0, 1);
-const prepare = (builder: EventLogBuilder) =>
-  prepareLog(builder.build(), parseConfig(prepareConfigSchema, { minItemSupport: 1 }, 'prepare'));
-
-/**
- * `sessions` users an hour apart, each clicking through 4 items of a cycle of `items` a minute
- * apart; the k-th event of a session has type `types[k mod types.length]`. Prepared with support 1.
- */
-function cycleLog(sessions: number, items: number, types: string[]) {
-  const builder = new EventLogBuilder();
-  for (let s = 0; s < sessions; s++) {
-    for (let k = 0; k < 4; k++) {
-      builder.add({
-        user: `u${s}`,
-        item: `i${(s + k) % items}`,
-        type: types[k % types.length],
-        timestampMs: t0 + s * 3_600_000 + k * 60_000,
-      });
-    }
-  }
-  return prepare(builder);
-}
+import { cycleLog, prepare, t0 } from '../helpers/cycle-log.ts';
 
 /** An SQN agent on sequences of 4 over 6 items, small enough to train in a test. */
 function smallSqn(overrides: Record<string, unknown> = {}): SqnAgent {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseTuneConfig } from '../../src/experiments/tune-config.ts';
+import { parseSequenceTuneConfig } from '../../src/experiments/tune-sequence.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'bin', 'nextbest.js');
@@ -88,8 +89,74 @@ describe('nextbest tune', () => {
   });
 
   test('the shipped tuning configs parse', () => {
-    for (const name of ['tune-cartpole.json', 'tune-ecommerce.json']) {
+    for (const name of ['tune-cartpole.json', 'tune-ecommerce.json', 'tune-ecommerce-offline.json']) {
       parseTuneConfig(JSON.parse(readFileSync(join(root, 'configs', name), 'utf8')));
     }
+    parseSequenceTuneConfig(JSON.parse(readFileSync(join(root, 'configs', 'tune-sasrec.json'), 'utf8')));
+  });
+});
+
+describe('nextbest tune --data', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-tune-data-cli-'));
+  // 300 visitors walk a chain of 15 items, four clicks each.
+  const lines = ['timestamp,visitorid,event,itemid,transactionid'];
+  for (let user = 0; user < 300; user++) {
+    for (let k = 0; k < 4; k++) {
+      lines.push(`${1_438_000_000_000 + user * 3_600_000 + k * 60_000},${user},view,${(user + k) % 15},`);
+    }
+  }
+  writeFileSync(join(dir, 'events.csv'), `${lines.join('\n')}\n`);
+  const config = join(dir, 'tune.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'chain GRU',
+      model: 'gru4rec',
+      options: { length: 4, agent: { learningRate: 0.00001, network: { embedding: 8, hidden: 8 } } },
+      epochs: 3,
+      space: { 'agent.learningRate': { type: 'float', low: 0.00001, high: 0.05, log: true } },
+      search: { trials: 3, seed: 2 },
+      objective: { metric: 'hr@5' },
+      validation: { seeds: 3 },
+    }),
+  );
+
+  test('searches on validation, checks on test beside the baselines, writes a report; a rerun reuses the run log', () => {
+    assert.equal(
+      run(['import', '--preset', 'retailrocket', 'events.csv', '--quiet', '--no-preview'], dir).status,
+      0,
+    );
+    const first = run(['tune', '--data', 'events.nbev', '--config', config, '--out', 'out'], dir);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /Leaderboard \(validation click HR@5, 1 seed\(s\)\)/);
+    assert.match(
+      first.stdout,
+      /Test sessions, 3 fresh seeds \(1001\.\.1003\), click HR@5: tuned .* tuned is better ▲/,
+    );
+    assert.match(first.stdout, /session-knn: [01]\.\d{4} \[/);
+    assert.match(first.stderr, /rungs 3×1 epochs → 1×3 epochs/);
+    const html = readFileSync(join(dir, 'out', 'index.html'), 'utf8');
+    assert.match(html, /The tuned options are better/);
+    const again = run(['tune', '--data', 'events.nbev', '--config', config, '--out', 'out', '--json'], dir);
+    assert.equal(again.status, 0, again.stderr);
+    const result = JSON.parse(again.stdout);
+    assert.equal(result.compute.reused, result.compute.runs);
+    assert.equal(result.compute.runs, 3 + 1 + 6);
+    assert.ok(result.final.separated && result.final.difference.lower > 0);
+    assert.ok(result.best.options.agent.learningRate > 0.0005);
+  });
+
+  test('bad usage and configs exit 2 with a coded message', () => {
+    const prepareOnly = run(['tune', '--config', config, '--prepare', 'p.json'], dir);
+    assert.equal(prepareOnly.status, 2);
+    assert.match(prepareOnly.stderr, /E_USAGE at --prepare/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), model: 'bert4rec' }));
+    const model = run(['tune', '--data', 'events.nbev', '--config', bad], dir);
+    assert.equal(model.status, 2);
+    assert.match(model.stderr, /E_CONFIG_INVALID at model/);
+    const missing = run(['tune', '--data', 'nowhere.nbev', '--config', config], dir);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /E_FILE_NOT_FOUND/);
   });
 });

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { parseConfig } from '../../core/config.ts';
 import { EngineError } from '../../core/engine-error.ts';
-import type { SequenceRecommenderOptions } from '../../evaluation/next-item/sequence-recommender.ts';
+import {
+  SEQUENCE_MODELS,
+  type SequenceRecommenderOptions,
+} from '../../evaluation/next-item/sequence-recommender.ts';
 import { intFlag, jsonFlag, numberFlag, readJson } from '../args.ts';
 
-/** The trainable next-item models by name: GRU4Rec- and SASRec-style encoders, alone or under SQN. */
-export const SEQUENCE_MODELS: Record<string, { encoder: 'gru' | 'attention'; mode: 'sqn' | 'supervised' }> = {
-  gru4rec: { encoder: 'gru', mode: 'supervised' },
-  'sqn-gru4rec': { encoder: 'gru', mode: 'sqn' },
-  sasrec: { encoder: 'attention', mode: 'supervised' },
-  'sqn-sasrec': { encoder: 'attention', mode: 'sqn' },
-};
+export { SEQUENCE_MODELS };
 
 /** Flags shared by `train --data` and `evaluate --data` for the sequence models. */
 export const sequenceFlagSpecs = {

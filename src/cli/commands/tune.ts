@@ -6,6 +6,7 @@ import { meanCi } from '../../experiments/report-html.ts';
 import { runTuning, type TuneResult, winnerOf } from '../../experiments/tune.ts';
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
 import {
+  effectLine,
   leaderboardRows,
   objectiveLabel,
   rankedTrials,
@@ -16,6 +17,7 @@ import {
 import { intFlag, parseFlags, readJson } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
+import { runTuneData, tuneDataHelp } from './tune-data.ts';
 
 export const tuneHelp = `nextbest tune --config tune.json [--out reports/tune] [--runs FILE] [--workers 2]
               [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
@@ -31,6 +33,8 @@ Example config: configs/tune-cartpole.json.`;
 export async function runTune(argv: string[]): Promise<number> {
   const f = parseFlags('tune', argv, {
     config: { type: 'string' },
+    data: { type: 'string' },
+    prepare: { type: 'string' },
     out: { type: 'string' },
     runs: { type: 'string' },
     workers: { type: 'string' },
@@ -42,12 +46,19 @@ export async function runTune(argv: string[]): Promise<number> {
     help: { type: 'boolean', default: false },
   });
   if (f.help) {
-    console.log(tuneHelp);
+    console.log(`${tuneHelp}\n\n${tuneDataHelp}`);
     return 0;
   }
   if (!f.config) {
     throw new EngineError('E_USAGE', 'tune needs --config', {
-      hint: 'start from configs/tune-cartpole.json; see nextbest tune --help',
+      hint: `start from ${f.data ? 'configs/tune-sasrec.json' : 'configs/tune-cartpole.json'}; see nextbest tune --help`,
+    });
+  }
+  if (f.data) return runTuneData({ ...f, data: f.data });
+  if (f.prepare) {
+    throw new EngineError('E_USAGE', '--prepare is read with --data only', {
+      path: '--prepare',
+      hint: 'tune a sequence model on a log with --data events.nbev, or drop --prepare',
     });
   }
   const raw = readJson(f.config, 'tuning config') as Record<string, unknown>;
@@ -138,11 +149,7 @@ export function textSummary(result: TuneResult): string {
   const effects = (deepest?.parameters ?? [])
     .filter((e) => Number.isFinite(e.value))
     .slice(0, 4)
-    .map((e) =>
-      e.kind === 'spearman'
-        ? `${e.parameter} ρ ${e.value > 0 ? '+' : ''}${e.value.toFixed(2)}`
-        : `${e.parameter} η² ${e.value.toFixed(2)} (best ${valueLabel(JSON.parse(e.groups?.[0]?.value ?? 'null'))})`,
-    );
+    .map(effectLine);
   if (deepest && effects.length > 0) {
     parts.push(
       `Strongest effects after ${deepest.budget} steps (${deepest.trials} trials): ${effects.join(', ')}`,

@@ -92,6 +92,16 @@ export function defaultBatchSize(transitions: number): number {
   return size;
 }
 
+/** The trainable next-item models by name: GRU4Rec- and SASRec-style encoders, alone or under SQN. */
+export const SEQUENCE_MODELS: Readonly<
+  Record<string, { encoder: 'gru' | 'attention'; mode: 'sqn' | 'supervised' }>
+> = {
+  gru4rec: { encoder: 'gru', mode: 'supervised' },
+  'sqn-gru4rec': { encoder: 'gru', mode: 'sqn' },
+  sasrec: { encoder: 'attention', mode: 'supervised' },
+  'sqn-sasrec': { encoder: 'attention', mode: 'sqn' },
+};
+
 /** The names the CLI and benchmarks use: GRU4Rec / SASRec-style encoders, alone or under SQN. */
 export function sequenceModelName(encoder: 'gru' | 'attention', mode: 'sqn' | 'supervised'): string {
   const base = encoder === 'gru' ? 'gru4rec' : 'sasrec';
@@ -142,12 +152,34 @@ export class SequenceRecommender implements NextItemModel {
     this.name = sequenceModelName(this.options.encoder, this.options.mode);
   }
 
+  /**
+   * Check, without training, that these options make a valid model on this log: the SQN config `fit`
+   * would build parses (E_CONFIG_INVALID naming the field otherwise) and the context and item-group
+   * attributes exist.
+   */
+  checkConfig(prepared: PreparedLog): void {
+    const encoder = this.fitContextEncoder(prepared);
+    try {
+      // The batch size default depends on the training transitions only; any size checks the rest.
+      this.agentConfig(prepared, 256 * 64, encoder?.size ?? 0);
+    } catch (error) {
+      // The SQN config is the options' `agent`, with the network under it: name the field from there.
+      if (!(error instanceof EngineError)) throw error;
+      throw new EngineError(error.code, error.message, {
+        path: error.path ? `agent.${error.path}` : 'agent',
+        hint: error.hint,
+      });
+    }
+  }
+
+  private fitContextEncoder(prepared: PreparedLog): ContextEncoder | null {
+    const spec = this.options.context;
+    return spec && (spec.userAttributes?.length || spec.time) ? ContextEncoder.fit(prepared, spec) : null;
+  }
+
   fit(prepared: PreparedLog): void {
     const o = this.options;
-    const items = prepared.log.itemIds.length;
-    const spec = o.context;
-    const encoder =
-      spec && (spec.userAttributes?.length || spec.time) ? ContextEncoder.fit(prepared, spec) : null;
+    const encoder = this.fitContextEncoder(prepared);
     const F = encoder?.size ?? 0;
     const shared = {
       ...(encoder ? { context: encoder } : {}),
@@ -162,35 +194,7 @@ export class SequenceRecommender implements NextItemModel {
       part: 'validation',
       actionTypes: o.historyTypes ?? o.actionTypes,
     });
-    const network = o.agent?.network ?? {};
-    const config = parseConfig(
-      sqnConfigSchema,
-      {
-        learningStarts: 0,
-        batchSize: defaultBatchSize(train.size),
-        ...o.agent,
-        algorithm: 'sqn',
-        observationSpace: box([o.length + F]),
-        actionSpace: discrete(items),
-        seed: o.seed,
-        mode: o.mode,
-        network: {
-          // Trained on logs, an encoder ties its output to the item embeddings and drops a quarter
-          // of its units unless told otherwise: on YOOCHOOSE and DIGINETICA both beat the untied,
-          // undropped network (benchmarks/RESULTS.md, decision 0014).
-          tiedOutput:
-            o.encoder === 'attention' ||
-            (network.hidden ?? NETWORK_DEFAULTS.hidden) === (network.embedding ?? NETWORK_DEFAULTS.embedding),
-          dropout: DEFAULT_LOG_DROPOUT,
-          ...network,
-          encoder: o.encoder,
-          tokenKinds: o.impressionTypes ? 2 : 1,
-          contextFeatures: F,
-          ...(o.itemGroups ? { itemGroups: itemGroupsOf(prepared, o.itemGroups) } : {}),
-        },
-      },
-      'sequence model config',
-    );
+    const config = this.agentConfig(prepared, train.size, F);
     this.agent?.dispose();
     const agent = new SqnAgent(config);
     this.agent = agent;
@@ -231,6 +235,41 @@ export class SequenceRecommender implements NextItemModel {
       }
     }
     if (bestParams && o.keepBest) agent.online.params.set(bestParams);
+  }
+
+  /** The SQN config of an encoder over this log, with a log's defaults (see `fit`). */
+  private agentConfig(prepared: PreparedLog, transitions: number, F: number) {
+    const o = this.options;
+    const items = prepared.log.itemIds.length;
+    const network = o.agent?.network ?? {};
+    return parseConfig(
+      sqnConfigSchema,
+      {
+        learningStarts: 0,
+        batchSize: defaultBatchSize(transitions),
+        ...o.agent,
+        algorithm: 'sqn',
+        observationSpace: box([o.length + F]),
+        actionSpace: discrete(items),
+        seed: o.seed,
+        mode: o.mode,
+        network: {
+          // Trained on logs, an encoder ties its output to the item embeddings and drops a quarter
+          // of its units unless told otherwise: on YOOCHOOSE and DIGINETICA both beat the untied,
+          // undropped network (benchmarks/RESULTS.md, decision 0014).
+          tiedOutput:
+            o.encoder === 'attention' ||
+            (network.hidden ?? NETWORK_DEFAULTS.hidden) === (network.embedding ?? NETWORK_DEFAULTS.embedding),
+          dropout: DEFAULT_LOG_DROPOUT,
+          ...network,
+          encoder: o.encoder,
+          tokenKinds: o.impressionTypes ? 2 : 1,
+          contextFeatures: F,
+          ...(o.itemGroups ? { itemGroups: itemGroupsOf(prepared, o.itemGroups) } : {}),
+        },
+      },
+      'sequence model config',
+    );
   }
 
   /** Mean NDCG@10 of the acting head over held-out transitions, scored in batches. */

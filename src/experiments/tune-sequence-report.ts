@@ -1,0 +1,108 @@
+import { barChart, escapeXml, type LineSeries, lineChart } from '../report/charts.ts';
+import { meanCi, pageHead } from './report-html.ts';
+import { effectRows, htmlTable, valueLabel } from './tune-report.ts';
+import type { SequenceTuneResult } from './tune-sequence.ts';
+
+/** The objective in words: `click NDCG@10`. */
+function metricLabel(result: SequenceTuneResult): string {
+  return `${result.config.objective.group} ${result.config.objective.metric.toUpperCase()}`;
+}
+
+function finalSection(result: SequenceTuneResult): string {
+  const v = result.final;
+  if (!v) return '<p>No check on the test sessions was asked for (validation.seeds = 0).</p>';
+  const metric = metricLabel(result);
+  const d = v.difference;
+  const verdict = v.separated
+    ? d.difference > 0
+      ? 'The tuned options are better: the two 95% intervals do not overlap.'
+      : 'The base options are better: the two 95% intervals do not overlap.'
+    : 'The intervals overlap: on these seeds the difference is not established.';
+  const chart = barChart(
+    [
+      {
+        name: `tuned (trial ${result.best})`,
+        value: v.bestScore.mean,
+        lower: v.bestScore.lower,
+        upper: v.bestScore.upper,
+      },
+      { name: 'base options', value: v.baseScore.mean, lower: v.baseScore.lower, upper: v.baseScore.upper },
+      ...v.references.map((r) => ({ name: r.model, value: r.value, lower: r.lower, upper: r.upper })),
+    ],
+    { title: `Test ${metric} (95% CI)`, yLabel: metric },
+  );
+  const f = (x: number) => x.toFixed(4);
+  return `<p>The winner and the base options, each retrained for ${result.config.epochs} epochs on seeds ${v.seeds[0]}–${v.seeds.at(-1)} (never used in the search) and scored on the test sessions, which the search never read: tuned ${meanCi(v.bestScore)}, base ${meanCi(v.baseScore)}; difference ${f(d.difference)} [${f(d.lower)}, ${f(d.upper)}] (Welch). Popularity and session kNN on the same sessions, with bootstrap intervals over sessions: ${v.references.map((r) => `${escapeXml(r.model)} ${f(r.value)} [${f(r.lower)}, ${f(r.upper)}]`).join(', ')}. <strong>${verdict}</strong></p>
+<div class="charts"><figure>${chart}</figure></div>`;
+}
+
+/** Validation NDCG@10 after each epoch, mean over seeds, of the best few trials at their top rung. */
+function curves(result: SequenceTuneResult, count: number): string {
+  const ranked = result.leaderboard.map((i) => result.trials[i]).filter((t) => t.rungs.length > 0);
+  const series: LineSeries[] = ranked.slice(0, count).map((t, k) => {
+    const runs = t.rungs[t.rungs.length - 1].runs;
+    const points = (runs[0]?.curve ?? []).map((point, j) => {
+      const values = runs.map((r) => r.curve[j]?.validationNdcg ?? Number.NaN).filter(Number.isFinite);
+      return {
+        x: point.epoch,
+        y: values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN,
+      };
+    });
+    return { name: `#${k + 1} trial ${t.index}`, points };
+  });
+  if (series.length === 0) return '';
+  return lineChart(series, {
+    title: 'Validation NDCG@10 after each epoch, best trials',
+    xLabel: 'epoch',
+    yLabel: 'NDCG@10 (all validation targets)',
+  });
+}
+
+/** A self-contained HTML page for a sequence-model search on a log (inline CSS and SVG). */
+export function renderSequenceTuneReport(result: SequenceTuneResult): string {
+  const { config } = result;
+  const metric = metricLabel(result);
+  const keys = Object.keys(config.space);
+  const ranked = result.leaderboard.map((i) => result.trials[i]).filter((t) => t.rungs.length > 0);
+  const rows = ranked.slice(0, 15).map((t, rank) => {
+    const top = t.rungs[t.rungs.length - 1];
+    return [
+      String(rank + 1),
+      String(t.index),
+      String(top.epochs),
+      top.score.n > 1 ? meanCi(top.score) : top.score.mean.toFixed(4),
+      String(Math.round(top.runs.reduce((s, r) => s + r.keptEpoch, 0) / top.runs.length)),
+      ...keys.map((k) => valueLabel(t.values[k])),
+    ];
+  });
+  const rungRows = result.rungs.map((r, k) => {
+    const scores = result.trials.filter((t) => t.rungs[k]).map((t) => t.rungs[k].score.mean);
+    return [
+      String(k + 1),
+      String(r.budget),
+      String(r.trials),
+      scores.length ? Math.max(...scores).toFixed(4) : '–',
+      r.promoted.length ? r.promoted.join(', ') : '–',
+    ];
+  });
+  const c = result.compute;
+  const failed = result.trials.filter((t) => t.error);
+  const s = result.split;
+  return `${pageHead(`NextBest tuning: ${result.name}`)}
+<p class="meta">Started ${escapeXml(result.startedAt)} · ${result.seconds.toFixed(0)} s · ${escapeXml(config.model)}, ${escapeXml(config.search.strategy)} over ${result.trials.length} configurations, ${config.objective.seeds} seed(s) each · sessions: ${s.train.sessions.toLocaleString('en')} train, ${s.validation.sessions.toLocaleString('en')} validation, ${s.test.sessions.toLocaleString('en')} test · search cost ${c.runs} runs, ${c.epochs} epochs trained${c.reused ? ` (${c.reused} runs reused from the run log)` : ''}${failed.length ? ` · ${failed.length} configurations were not valid models` : ''}</p>
+<h2>Tuned against the base options, on the test sessions</h2>
+${finalSection(result)}
+<h2>Leaderboard</h2>
+<p>Ranked by the highest rung reached, then by validation ${escapeXml(metric)} there (mean over seeds). "Kept" is the epoch whose weights a run kept: the best validation NDCG@10.</p>
+${htmlTable(['#', 'trial', 'epochs', `validation ${metric}`, 'kept', ...keys], rows)}
+${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'epochs', 'trials', `best ${metric}`, 'promoted trials'], rungRows)}` : ''}
+<h2>Each setting's effect</h2>
+<p>Association of each setting with the validation score at each budget that at least 6 trials reached (descriptive, not causal; each setting is drawn independently of the others).</p>
+${result.effects.map((e) => `<h3>After ${e.epochs} epochs (${e.trials} trials)</h3>${htmlTable(['setting', 'measure', 'value', 'trials', 'mean score by choice, best first'], effectRows(e.parameters, 4))}`).join('\n') || '<p>Fewer than 6 trials ran at every budget.</p>'}
+<div class="charts">${curves(result, 3) ? `<figure>${curves(result, 3)}</figure>` : ''}</div>
+${failed.length ? `<details><summary>configurations that were not valid models</summary><pre>${escapeXml(failed.map((t) => `trial ${t.index}: ${t.error?.message}`).join('\n'))}</pre></details>` : ''}
+<details><summary>best options</summary><pre>${escapeXml(JSON.stringify(result.trials[result.best].options, null, 2))}</pre></details>
+<details><summary>tuning config</summary><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre></details>
+</body></html>
+`;
+}

@@ -1,0 +1,502 @@
+import { z } from 'zod';
+import { parseConfig } from '../core/config.ts';
+import { EngineError } from '../core/engine-error.ts';
+import { contextFeatureSpecSchema } from '../data/context-features.ts';
+import { type PreparedLog, splitSummary } from '../data/prepare.ts';
+import { PopularityModel, SessionKnnModel } from '../evaluation/next-item/baselines.ts';
+import { evaluateNextItem, type NextItemEvaluation } from '../evaluation/next-item/evaluate-next-item.ts';
+import {
+  SEQUENCE_MODELS,
+  SequenceRecommender,
+  type SequenceRecommenderOptions,
+} from '../evaluation/next-item/sequence-recommender.ts';
+import { intervalsApart, type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
+import { type ParameterEffect, parameterEffects } from '../evaluation/tuning/importance.ts';
+import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
+import {
+  applyParameters,
+  type CheckedSpace,
+  checkSearchSpace,
+  type ParameterValues,
+  sampleTrial,
+  searchSpaceSchema,
+} from '../evaluation/tuning/space.ts';
+import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
+import { withPath } from './runner.ts';
+
+export const NEXT_ITEM_METRICS = ['hr@5', 'hr@10', 'hr@20', 'ndcg@5', 'ndcg@10', 'ndcg@20'] as const;
+
+/**
+ * What a sequence model trained on a log may be given, apart from its seed and epochs (the search
+ * sets those): see `SequenceRecommenderOptions`. Parsed strictly, so a misspelt key is an error
+ * rather than a setting silently ignored in every trial.
+ */
+export const sequenceModelOptionsSchema = z
+  .object({
+    length: z.number().int().min(1).max(200).optional(),
+    rewards: z.record(z.string(), z.number()).optional(),
+    historyTypes: z.array(z.string()).min(1).optional(),
+    impressionTypes: z.array(z.string()).min(1).optional(),
+    actionTypes: z.array(z.string()).min(1).optional(),
+    context: contextFeatureSpecSchema.optional(),
+    itemGroups: z.string().min(1).optional(),
+    keepBest: z.boolean().optional(),
+    /** Any SQN setting: learningRate, batchSize, weightDecay, cqlAlpha, network: {dropout, embedding...}. */
+    agent: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/**
+ * A search over the settings of a sequence model trained on a log: the base options every trial
+ * starts from, the space of dotted paths into them (`agent.network.dropout`, `agent.learningRate`,
+ * `length`), the budget in epochs, and the metric on the validation sessions that ranks trials. The
+ * test sessions are read only by the final check: the winner and the base options retrained on fresh
+ * seeds. See configs/tune-sasrec.json.
+ */
+export const sequenceTuneConfigSchema = z
+  .object({
+    name: z.string().min(1).max(80).default('sequence model tuning'),
+    model: z.enum(Object.keys(SEQUENCE_MODELS) as [string, ...string[]]),
+    options: sequenceModelOptionsSchema.prefault({}),
+    /** The full budget: passes over the training sessions of a run at the last rung. */
+    epochs: z.number().int().min(1).max(1000).default(10),
+    space: searchSpaceSchema,
+    search: z
+      .object({
+        strategy: z.enum(['random', 'successive-halving']).default('successive-halving'),
+        trials: z.number().int().min(1).max(1000).default(9),
+        eta: z.number().int().min(2).max(10).default(3),
+        /** Epochs of the first successive-halving rung; default epochs / eta². */
+        minEpochs: z.number().int().min(1).optional(),
+        seed: z.number().int().min(0).default(1),
+      })
+      .strict()
+      .prefault({}),
+    /** Target groups by event type, as `evaluate --data` reports them. */
+    groups: z
+      .record(z.string(), z.array(z.string()).min(1))
+      .default({ click: ['click'], purchase: ['purchase'] }),
+    objective: z
+      .object({
+        metric: z.enum(NEXT_ITEM_METRICS).default('ndcg@10'),
+        /** The target group the metric is read on. */
+        group: z.string().default('click'),
+        /** Training seeds per configuration: the score is the mean over them. */
+        seeds: z.number().int().min(1).max(100).default(1),
+        firstSeed: z.number().int().min(0).default(1),
+      })
+      .strict()
+      .prefault({}),
+    /** The winner and the base options, retrained on fresh seeds and scored on the test sessions. */
+    validation: z
+      .object({
+        seeds: z.number().int().min(0).max(1000).default(5),
+        firstSeed: z.number().int().min(0).default(1001),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type SequenceTuneConfig = z.output<typeof sequenceTuneConfigSchema>;
+export type SequenceModelOptions = z.output<typeof sequenceModelOptionsSchema>;
+
+export interface CheckedSequenceTuneConfig {
+  config: SequenceTuneConfig;
+  space: CheckedSpace;
+}
+
+/** Option paths the search may not draw: the model, the budget and the seeds are the search's own. */
+const RESERVED: Record<string, string> = {
+  encoder: 'choose the encoder with "model"',
+  mode: 'choose SQN or supervised with "model"',
+  seed: 'seeds are objective.seeds and validation.seeds',
+  epochs: 'epochs is the budget; successive halving varies it',
+  onEpoch: 'not a setting',
+};
+
+/** Parse a sequence tuning config and cross-check its parts; every error names its field path. */
+export function parseSequenceTuneConfig(input: unknown): CheckedSequenceTuneConfig {
+  const config = parseConfig(sequenceTuneConfigSchema, input, 'sequence tuning config');
+  for (const path of Object.keys(config.space)) {
+    const head = path.split('.')[0];
+    if (RESERVED[head] !== undefined) {
+      throw new EngineError('E_CONFIG_INVALID', `the search cannot vary '${path}'`, {
+        path: `space.${path}`,
+        hint: RESERVED[head],
+      });
+    }
+  }
+  const space = checkSearchSpace(config.space, config.options);
+  if (!(config.objective.group in config.groups)) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `objective.group '${config.objective.group}' is not a target group`,
+      {
+        path: 'objective.group',
+        hint: `one of: ${Object.keys(config.groups).join(', ')} (or add it to "groups")`,
+      },
+    );
+  }
+  if (config.validation.seeds === 1) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      'validation needs 0 (none) or at least 2 seeds for an interval',
+      {
+        path: 'validation.seeds',
+        hint: 'set validation.seeds to 0 or 2 or more (5 for the house standard)',
+      },
+    );
+  }
+  return { config, space };
+}
+
+/** One training run of a configuration, as the run log keeps it. */
+export interface SequenceRun {
+  seed: number;
+  epochs: number;
+  /** The objective's metric on the part the run was scored on (validation in the search, test after). */
+  score: number;
+  /** Every metric of every target group on that part, e.g. metrics.click['hr@10'] (NaN without targets). */
+  metrics: Record<string, Record<string, number>>;
+  /** The epoch whose weights were kept (best validation NDCG@10) and the loss/validation curve. */
+  keptEpoch: number;
+  curve: Array<{ epoch: number; loss: number; validationNdcg: number }>;
+  seconds: number;
+}
+
+export interface SequenceTrial {
+  index: number;
+  values: ParameterValues;
+  /** The trial's options (the base with the drawn values). */
+  options: SequenceModelOptions;
+  /** Set when the drawn combination is not a valid model on this log (it never trains). */
+  error?: { code: string; message: string };
+  rungs: Array<{ epochs: number; runs: SequenceRun[]; score: Summary }>;
+}
+
+/** Where the final check puts the winner and the base options: the test sessions, fresh seeds. */
+export interface SequenceFinalCheck {
+  seeds: number[];
+  best: SequenceRun[];
+  base: SequenceRun[];
+  /** The objective metric on the test sessions, mean ± 95% CI over the seeds. */
+  bestScore: Summary;
+  baseScore: Summary;
+  /** best − base, Welch 95% interval. */
+  difference: { difference: number; halfWidth: number; lower: number; upper: number };
+  separated: boolean;
+  /** Popularity and session kNN on the same test sessions (the objective metric with a bootstrap CI). */
+  references: Array<{ model: string; value: number; lower: number; upper: number }>;
+}
+
+export interface SequenceTuneResult {
+  kind: 'sequence';
+  name: string;
+  startedAt: string;
+  seconds: number;
+  config: SequenceTuneConfig;
+  /** The split the runs read: sessions and events per part. */
+  split: ReturnType<typeof splitSummary>;
+  rungs: Array<Rung & { promoted: number[] }>;
+  trials: SequenceTrial[];
+  /** Trial indices, best first: by the highest rung reached, then the score there. */
+  leaderboard: number[];
+  best: number;
+  effects: Array<{ epochs: number; trials: number; parameters: ParameterEffect[] }>;
+  compute: { runs: number; reused: number; epochs: number; seconds: number };
+  final?: SequenceFinalCheck;
+}
+
+export interface SequenceTuneEvents {
+  onPlan?(totalRuns: number, rungs: Rung[]): void;
+  onEpoch?(label: string, epoch: number, epochs: number): void;
+  onRunDone?(label: string, run: SequenceRun, finished: number, reused: boolean): void;
+}
+
+/**
+ * Tune a sequence model on a prepared log: draw configurations from the space, train each on the
+ * training sessions (seeded), rank by the objective metric on the validation sessions, and with
+ * successive halving give only the best 1/eta of each rung eta times the epochs. Every finished run is
+ * appended to the run log, keyed by everything that determines it (`dataKey` names the log and its
+ * preparation), so a restarted search skips what it already did. The test sessions are read only at
+ * the end: the winner and the base options retrained on fresh seeds, with 95% intervals, beside
+ * popularity and session kNN.
+ */
+export function runSequenceTuning(
+  checked: CheckedSequenceTuneConfig,
+  prepared: PreparedLog,
+  options: { dataKey: unknown; runs?: string | null; events?: SequenceTuneEvents },
+): SequenceTuneResult {
+  const { config } = checked;
+  const events = options.events ?? {};
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const split = splitSummary(prepared);
+  for (const part of ['validation', 'test'] as const) {
+    if (split[part].sessions === 0 && (part === 'validation' || config.validation.seeds > 0)) {
+      throw new EngineError('E_SPLIT_EMPTY', `the ${part} part of the log has no sessions`, {
+        hint: `tuning ranks on the validation sessions and checks on the test sessions: give the split a ${part} fraction in --prepare (split.${part})`,
+      });
+    }
+  }
+  for (const part of config.validation.seeds > 0 ? [1, 2] : [1]) {
+    if (targetsIn(prepared, config, part) > 0) continue;
+    const name = part === 1 ? 'validation' : 'test';
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `the ${name} sessions hold no '${config.objective.group}' targets`,
+      {
+        path: 'objective.group',
+        hint: `its event types (${config.groups[config.objective.group].join(', ')}) do not occur after a session's first event in the ${name} part; choose another group`,
+      },
+    );
+  }
+  const rungs = planRungs({
+    strategy: config.search.strategy,
+    trials: config.search.trials,
+    maxBudget: config.epochs,
+    minBudget: config.search.minEpochs,
+    eta: config.search.eta,
+  });
+  const modelOptions = (
+    opts: SequenceModelOptions,
+    epochs: number,
+    seed: number,
+  ): SequenceRecommenderOptions => ({
+    ...opts,
+    ...SEQUENCE_MODELS[config.model],
+    epochs,
+    seed,
+  });
+  const check = (opts: SequenceModelOptions) =>
+    new SequenceRecommender(modelOptions(opts, 1, config.objective.firstSeed)).checkConfig(prepared);
+  try {
+    check(config.options);
+  } catch (error) {
+    throw withPath(error, 'options');
+  }
+  const trials: SequenceTrial[] = [];
+  for (let index = 0; index < config.search.trials; index++) {
+    const values = sampleTrial(checked.space, config.options, config.search.seed, index);
+    const trial: SequenceTrial = { index, values, options: config.options, rungs: [] };
+    try {
+      trial.options = parseConfig(
+        sequenceModelOptionsSchema,
+        applyParameters(config.options, values),
+        `trial ${index}`,
+      );
+      check(trial.options);
+    } catch (error) {
+      const e = error as Error;
+      trial.error = {
+        code: error instanceof EngineError ? error.code : 'E_CONFIG_INVALID',
+        message: e.message,
+      };
+    }
+    trials.push(trial);
+  }
+  const valid = trials.filter((t) => !t.error).map((t) => t.index);
+  if (valid.length === 0) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `none of the ${trials.length} configurations drawn is a valid model`,
+      {
+        path: 'space',
+        hint: `the first says: ${trials[0].error?.message}`,
+      },
+    );
+  }
+  const seedsFrom = (first: number, n: number) => Array.from({ length: n }, (_, s) => first + s);
+  const objectiveSeeds = seedsFrom(config.objective.firstSeed, config.objective.seeds);
+  const finalSeeds = seedsFrom(config.validation.firstSeed, config.validation.seeds);
+  events.onPlan?.(
+    rungs.reduce((n, r) => n + Math.min(r.trials, valid.length) * objectiveSeeds.length, 0) +
+      2 * finalSeeds.length,
+    rungs,
+  );
+
+  const log = new RunLog<SequenceRun>(options.runs ?? null);
+  const compute = { runs: 0, reused: 0, epochs: 0, seconds: 0 };
+  let finished = 0;
+  const run = (
+    label: string,
+    opts: SequenceModelOptions,
+    epochs: number,
+    seed: number,
+    part: 'validation' | 'test',
+  ): SequenceRun => {
+    const key = runKey({
+      data: options.dataKey,
+      model: config.model,
+      groups: config.groups,
+      metric: config.objective.metric,
+      group: config.objective.group,
+      options: opts,
+      epochs,
+      seed,
+      part,
+    });
+    const cached = log.get(key);
+    compute.runs++;
+    if (cached) {
+      compute.reused++;
+      events.onRunDone?.(label, cached, ++finished, true);
+      return cached;
+    }
+    const t0 = performance.now();
+    const model = new SequenceRecommender({
+      ...modelOptions(opts, epochs, seed),
+      onEpoch: (r) => events.onEpoch?.(label, r.epoch, r.epochs),
+    });
+    try {
+      model.fit(prepared);
+      const evaluation = evaluateNextItem(model, prepared, {
+        part,
+        groups: config.groups,
+        seed,
+        resamples: 50,
+      });
+      const kept = model.history.reduce(
+        (best, r) => (r.validationNdcg > best.validationNdcg ? r : best),
+        model.history[0],
+      );
+      const result: SequenceRun = {
+        seed,
+        epochs,
+        score: evaluation.groups[config.objective.group].metrics[config.objective.metric].value,
+        metrics: metricValues(evaluation),
+        keptEpoch: opts.keepBest === false ? epochs : kept.epoch,
+        curve: model.history.map(({ epoch, loss, validationNdcg }) => ({ epoch, loss, validationNdcg })),
+        seconds: (performance.now() - t0) / 1000,
+      };
+      log.append(key, result);
+      compute.epochs += epochs;
+      compute.seconds += result.seconds;
+      events.onRunDone?.(label, result, ++finished, false);
+      return result;
+    } finally {
+      model.dispose();
+    }
+  };
+
+  try {
+    const planned: Array<Rung & { promoted: number[] }> = [];
+    let entering = valid;
+    for (let k = 0; k < rungs.length && entering.length > 0; k++) {
+      const { budget } = rungs[k];
+      for (const t of entering) {
+        const runs = objectiveSeeds.map((seed) =>
+          run(`trial ${t} · ${budget} epochs · seed ${seed}`, trials[t].options, budget, seed, 'validation'),
+        );
+        trials[t].rungs.push({ epochs: budget, runs, score: summarize(runs.map((r) => r.score)) });
+      }
+      const next = rungs[k + 1];
+      const promoted = next
+        ? promote(
+            entering.map((t) => ({ trial: t, score: trials[t].rungs[k].score.mean })),
+            Math.min(next.trials, entering.length),
+          )
+        : [];
+      planned.push({ ...rungs[k], trials: entering.length, promoted });
+      entering = promoted;
+    }
+    const leaderboard = [...trials]
+      .map((t) => ({
+        trial: t.index,
+        level: t.rungs.length,
+        score: t.rungs.at(-1)?.score.mean ?? Number.NaN,
+      }))
+      .sort((a, b) => b.level - a.level || finite(b.score) - finite(a.score) || a.trial - b.trial)
+      .map((t) => t.trial);
+    const best = leaderboard[0];
+    let final: SequenceFinalCheck | undefined;
+    if (finalSeeds.length > 0) {
+      const bestRuns: SequenceRun[] = [];
+      const baseRuns: SequenceRun[] = [];
+      for (const seed of finalSeeds) {
+        bestRuns.push(
+          run(`best (trial ${best}) · seed ${seed}`, trials[best].options, config.epochs, seed, 'test'),
+        );
+        baseRuns.push(run(`base options · seed ${seed}`, config.options, config.epochs, seed, 'test'));
+      }
+      const bestScore = summarize(bestRuns.map((r) => r.score));
+      const baseScore = summarize(baseRuns.map((r) => r.score));
+      final = {
+        seeds: finalSeeds,
+        best: bestRuns,
+        base: baseRuns,
+        bestScore,
+        baseScore,
+        difference: welchDifference(
+          bestRuns.map((r) => r.score),
+          baseRuns.map((r) => r.score),
+        ),
+        separated: intervalsApart(bestScore, baseScore),
+        references: [new PopularityModel(), new SessionKnnModel()].map((model) => {
+          model.fit(prepared);
+          const e = evaluateNextItem(model, prepared, { part: 'test', groups: config.groups, seed: 0 });
+          const m = e.groups[config.objective.group].metrics[config.objective.metric];
+          return { model: e.model, value: m.value, lower: m.lower, upper: m.upper };
+        }),
+      };
+    }
+    return {
+      kind: 'sequence',
+      name: config.name,
+      startedAt,
+      seconds: (performance.now() - started) / 1000,
+      config,
+      split,
+      rungs: planned,
+      trials,
+      leaderboard,
+      best,
+      effects: planned
+        .map((rung, k) => {
+          const ran = trials.filter((t) => t.rungs.length > k);
+          return {
+            epochs: rung.budget,
+            trials: ran.length,
+            parameters: parameterEffects(
+              checked.space.space,
+              ran.map((t) => ({ values: t.values, score: t.rungs[k].score.mean })),
+            ),
+          };
+        })
+        .filter((e) => e.trials >= 6),
+      compute,
+      final,
+    };
+  } finally {
+    log.close();
+  }
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINITY);
+
+function metricValues(evaluation: NextItemEvaluation): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    Object.entries(evaluation.groups).map(([group, { metrics }]) => [
+      group,
+      Object.fromEntries(Object.entries(metrics).map(([name, i]) => [name, i.value])),
+    ]),
+  );
+}
+
+/** Targets of the objective's group in one part's sessions (1 validation, 2 test; 0: nothing to rank). */
+function targetsIn(prepared: PreparedLog, config: SequenceTuneConfig, part: number): number {
+  const types = new Set(
+    config.groups[config.objective.group]
+      .map((name) => prepared.log.typeNames.indexOf(name))
+      .filter((t) => t >= 0),
+  );
+  const { log, sessionStarts, sessionPart } = prepared;
+  let targets = 0;
+  for (let s = 0; s < sessionPart.length; s++) {
+    if (sessionPart[s] !== part) continue;
+    // The first event of a session has no prefix to predict it from.
+    for (let e = sessionStarts[s] + 1; e < sessionStarts[s + 1]; e++) if (types.has(log.types[e])) targets++;
+  }
+  return targets;
+}
