@@ -138,6 +138,13 @@ export function parseSequenceTuneConfig(input: unknown): CheckedSequenceTuneConf
       },
     );
   }
+  if (config.search.minEpochs !== undefined && config.search.minEpochs > config.epochs) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `search.minEpochs (${config.search.minEpochs}) is more than epochs (${config.epochs})`,
+      { path: 'search.minEpochs', hint: 'lower search.minEpochs or raise epochs' },
+    );
+  }
   if (config.validation.seeds === 1) {
     throw new EngineError(
       'E_CONFIG_INVALID',
@@ -256,7 +263,8 @@ export function runSequenceTuning(
     strategy: config.search.strategy,
     trials: config.search.trials,
     maxBudget: config.epochs,
-    minBudget: config.search.minEpochs,
+    // Whole epochs: the first rung trains at least one.
+    minBudget: config.search.minEpochs ?? Math.max(1, config.epochs / config.search.eta ** 2),
     eta: config.search.eta,
   });
   const modelOptions = (

@@ -100,6 +100,26 @@ describe('tuning a sequence model on a log', () => {
     assert.match(html, /<svg/);
   });
 
+  test('every rung trains whole epochs, at least one, also when epochs / eta² is below one', () => {
+    const result = runSequenceTuning(
+      parseSequenceTuneConfig({
+        ...config,
+        epochs: 3,
+        search: { trials: 9, eta: 3 },
+        validation: { seeds: 0 },
+      }),
+      prepared,
+      { dataKey: 'cycle' },
+    );
+    assert.deepEqual(
+      result.rungs.map((r) => [r.budget, r.trials]),
+      [
+        [1, 9],
+        [3, 3],
+      ],
+    );
+  });
+
   test('the run log makes a rerun reuse every run, with the same result', () => {
     const runs = join(mkdtempSync(join(tmpdir(), 'nextbest-tune-seq-')), 'runs.jsonl');
     const checked = parseSequenceTuneConfig({ ...config, validation: { seeds: 2 } });
@@ -161,6 +181,10 @@ describe('tuning a sequence model on a log', () => {
     assert.equal(
       codeOf(() => parseSequenceTuneConfig({ ...config, objective: { group: 'basket' } })),
       'E_CONFIG_INVALID at objective.group',
+    );
+    assert.equal(
+      codeOf(() => parseSequenceTuneConfig({ ...config, search: { minEpochs: 5 } })),
+      'E_CONFIG_INVALID at search.minEpochs',
     );
     assert.equal(
       codeOf(() => parseSequenceTuneConfig({ ...config, validation: { seeds: 1 } })),
