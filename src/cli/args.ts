@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../core/engine-error.ts';
 
@@ -96,4 +97,10 @@ export function readJson(path: string, what: string): unknown {
       { path },
     );
   }
+}
+
+/** A path as the user would type it: relative to the working directory when it lies under it. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

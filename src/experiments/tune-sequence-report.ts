@@ -1,7 +1,7 @@
 import { barChart, escapeXml, type LineSeries, lineChart } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
 import { effectRows, htmlTable, valueLabel } from './tune-report.ts';
-import type { SequenceTuneResult } from './tune-sequence.ts';
+import { epochsLabel, type SequenceTuneResult } from './tune-sequence.ts';
 
 /** The objective in words: `click NDCG@10`. */
 function metricLabel(result: SequenceTuneResult): string {
@@ -50,11 +50,14 @@ function curves(result: SequenceTuneResult, count: number): string {
     });
     return { name: `#${k + 1} trial ${t.index}`, points };
   });
-  if (series.length === 0) return '';
+  const ys = series.flatMap((x) => x.points.map((p) => p.y)).filter(Number.isFinite);
+  if (ys.length === 0) return '';
   return lineChart(series, {
     title: 'Validation NDCG@10 after each epoch, best trials',
     xLabel: 'epoch',
     yLabel: 'NDCG@10 (all validation targets)',
+    // The trials differ in the second decimal: start the axis near their lowest point, not at 0.
+    yMin: Math.max(0, Math.floor(Math.min(...ys) * 20) / 20 - 0.05),
   });
 }
 
@@ -98,7 +101,7 @@ ${htmlTable(['#', 'trial', 'epochs', `validation ${metric}`, 'kept', ...keys], r
 ${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'epochs', 'trials', `best ${metric}`, 'promoted trials'], rungRows)}` : ''}
 <h2>Each setting's effect</h2>
 <p>Association of each setting with the validation score at each budget that at least 6 trials reached (descriptive, not causal; each setting is drawn independently of the others).</p>
-${result.effects.map((e) => `<h3>After ${e.epochs} epochs (${e.trials} trials)</h3>${htmlTable(['setting', 'measure', 'value', 'trials', 'mean score by choice, best first'], effectRows(e.parameters, 4))}`).join('\n') || '<p>Fewer than 6 trials ran at every budget.</p>'}
+${result.effects.map((e) => `<h3>After ${epochsLabel(e.epochs)} (${e.trials} trials)</h3>${htmlTable(['setting', 'measure', 'value', 'trials', 'mean score by choice, best first'], effectRows(e.parameters, 4))}`).join('\n') || '<p>Fewer than 6 trials ran at every budget.</p>'}
 <div class="charts">${curves(result, 3) ? `<figure>${curves(result, 3)}</figure>` : ''}</div>
 ${failed.length ? `<details><summary>configurations that were not valid models</summary><pre>${escapeXml(failed.map((t) => `trial ${t.index}: ${t.error?.message}`).join('\n'))}</pre></details>` : ''}
 <details><summary>best options</summary><pre>${escapeXml(JSON.stringify(result.trials[result.best].options, null, 2))}</pre></details>

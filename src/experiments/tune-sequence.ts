@@ -24,6 +24,9 @@ import {
 import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { withPath } from './runner.ts';
 
+/** `1 epoch`, `3 epochs`. */
+export const epochsLabel = (n: number) => (n === 1 ? '1 epoch' : `${n} epochs`);
+
 export const NEXT_ITEM_METRICS = ['hr@5', 'hr@10', 'hr@20', 'ndcg@5', 'ndcg@10', 'ndcg@20'] as const;
 
 /**
@@ -395,7 +398,13 @@ export function runSequenceTuning(
       const { budget } = rungs[k];
       for (const t of entering) {
         const runs = objectiveSeeds.map((seed) =>
-          run(`trial ${t} · ${budget} epochs · seed ${seed}`, trials[t].options, budget, seed, 'validation'),
+          run(
+            `trial ${t} · ${epochsLabel(budget)} · seed ${seed}`,
+            trials[t].options,
+            budget,
+            seed,
+            'validation',
+          ),
         );
         trials[t].rungs.push({ epochs: budget, runs, score: summarize(runs.map((r) => r.score)) });
       }

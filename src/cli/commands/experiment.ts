@@ -7,7 +7,7 @@ import { parseExperimentConfig } from '../../experiments/config.ts';
 import { DEFAULT_EXPERIMENT } from '../../experiments/default-experiment.ts';
 import { meanCi, renderReport, versus } from '../../experiments/report-html.ts';
 import { type ExperimentResult, type RunnerEvents, runExperiment } from '../../experiments/runner.ts';
-import { intFlag, parseFlags, readJson } from '../args.ts';
+import { intFlag, parseFlags, readJson, shownPath } from '../args.ts';
 import { formatTable } from '../table.ts';
 
 export const experimentHelp = `nextbest experiment [--config file.json] [--out reports/latest] [--workers 2]
@@ -140,7 +140,9 @@ export async function runExperimentCommand(argv: string[]): Promise<number> {
   } else {
     console.log(summaryTable(result));
     console.log(`\n${result.runs.length} runs in ${result.seconds.toFixed(0)} s.`);
-    console.log(`Report: ${join(out, 'index.html')}  (data: ${join(out, 'results.json')})`);
+    console.log(
+      `Report: ${shownPath(join(out, 'index.html'))}  (data: ${shownPath(join(out, 'results.json'))})`,
+    );
   }
   return 0;
 }

@@ -6,12 +6,13 @@ import { prepareLog } from '../../data/prepare.ts';
 import { meanCi } from '../../experiments/report-html.ts';
 import { effectLine, valueLabel } from '../../experiments/tune-report.ts';
 import {
+  epochsLabel,
   parseSequenceTuneConfig,
   runSequenceTuning,
   type SequenceTuneResult,
 } from '../../experiments/tune-sequence.ts';
 import { renderSequenceTuneReport } from '../../experiments/tune-sequence-report.ts';
-import { intFlag, readJson } from '../args.ts';
+import { intFlag, readJson, shownPath } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
@@ -73,7 +74,7 @@ export function runTuneData(f: {
         bar = progressBar('tuning', total, quiet);
         if (!quiet) {
           console.error(
-            `${config.name}: ${config.model}, ${config.search.strategy} over ${config.search.trials} configurations, rungs ${rungs.map((r) => `${r.trials}×${r.budget} epochs`).join(' → ')}, ${config.objective.seeds} seed(s) each, ranked by validation ${config.objective.group} ${config.objective.metric.toUpperCase()}; run log ${runs}`,
+            `${config.name}: ${config.model}, ${config.search.strategy} over ${config.search.trials} configurations, rungs ${rungs.map((r) => `${r.trials}×${r.budget} epochs`).join(' → ')}, ${config.objective.seeds} seed(s) each, ranked by validation ${config.objective.group} ${config.objective.metric.toUpperCase()}; run log ${shownPath(runs)}`,
           );
         }
       },
@@ -94,7 +95,9 @@ export function runTuneData(f: {
     console.log(JSON.stringify(jsonSummary(result, out)));
   } else {
     console.log(sequenceTuneSummary(result));
-    console.log(`Report: ${join(out, 'index.html')}  (data: ${join(out, 'results.json')}, run log: ${runs})`);
+    console.log(
+      `Report: ${shownPath(join(out, 'index.html'))}  (data: ${shownPath(join(out, 'results.json'))}, run log: ${shownPath(runs)})`,
+    );
   }
   return 0;
 }
@@ -158,7 +161,7 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
     .map(effectLine);
   if (deepest && effects.length > 0) {
     parts.push(
-      `Strongest effects after ${deepest.epochs} epochs (${deepest.trials} trials): ${effects.join(', ')}`,
+      `Strongest effects after ${epochsLabel(deepest.epochs)} (${deepest.trials} trials): ${effects.join(', ')}`,
     );
   }
   const v = result.final;

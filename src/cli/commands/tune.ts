@@ -14,7 +14,7 @@ import {
   topRung,
   valueLabel,
 } from '../../experiments/tune-report.ts';
-import { intFlag, parseFlags, readJson } from '../args.ts';
+import { intFlag, parseFlags, readJson, shownPath } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { runTuneData, tuneDataHelp } from './tune-data.ts';
@@ -85,7 +85,7 @@ export async function runTune(argv: string[]): Promise<number> {
         bar = progressBar('tuning', total, quiet);
         if (!quiet) {
           console.error(
-            `${checked.config.name}: ${checked.config.search.strategy}, ${checked.config.search.trials} configurations, rungs ${rungs.map((r) => `${r.trials}×${r.budget} steps`).join(' → ')}, ${checked.config.objective.seeds} seeds each; run log ${runs}`,
+            `${checked.config.name}: ${checked.config.search.strategy}, ${checked.config.search.trials} configurations, rungs ${rungs.map((r) => `${r.trials}×${r.budget} steps`).join(' → ')}, ${checked.config.objective.seeds} seeds each; run log ${shownPath(runs)}`,
           );
         }
       },
@@ -107,7 +107,9 @@ export async function runTune(argv: string[]): Promise<number> {
     console.log(JSON.stringify(jsonSummary(result, out)));
   } else {
     console.log(textSummary(result));
-    console.log(`Report: ${join(out, 'index.html')}  (data: ${join(out, 'results.json')}, run log: ${runs})`);
+    console.log(
+      `Report: ${shownPath(join(out, 'index.html'))}  (data: ${shownPath(join(out, 'results.json'))}, run log: ${shownPath(runs)})`,
+    );
   }
   return 0;
 }
