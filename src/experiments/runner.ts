@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { EngineError } from '../core/engine-error.ts';
 import { createEnvironment } from '../environments/registry.ts';
 import { type ExperimentConfig, isBaseline } from './config.ts';
 import { buildAgent, type Job, type JobResult, runJob } from './run-job.ts';
 import { type ExperimentSummary, summarizeExperiment } from './summary.ts';
+import { runPool } from './worker-pool.ts';
 
 export interface ExperimentResult {
   name: string;
@@ -136,65 +136,14 @@ export async function runJobs(
     });
     return;
   }
-  await runPool(jobs, Math.min(workers, jobs.length), events, done);
-}
-
-function runPool(
-  jobs: Job[],
-  size: number,
-  events: RunnerEvents,
-  done: (index: number, result: JobResult) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let next = 0;
-    let running = 0;
-    let failed = false;
-    const pool: Worker[] = [];
-    const stopAll = () => Promise.all(pool.map((w) => w.terminate()));
-    const feed = (worker: Worker) => {
-      if (failed) return;
-      if (next >= jobs.length) {
-        if (running === 0) stopAll().then(() => resolve(), reject);
-        return;
-      }
-      const id = next++;
-      running++;
-      worker.postMessage({ id, job: jobs[id] });
-    };
-    for (let w = 0; w < size; w++) {
-      // The worker needs this process's loader (--import tsx); V8 flags such as the WebAssembly one are
-      // process-wide already, and Node refuses them in a worker's execArgv.
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-        execArgv: process.execArgv.filter((flag) => !flag.startsWith('--experimental-wasm')),
-      });
-      pool.push(worker);
-      worker.on('message', (message) => {
-        if (message.type === 'progress') {
-          events.onJobProgress?.(jobs[message.id], message.id, message.done, message.total, message.status);
-        } else if (message.type === 'result') {
-          running--;
-          done(message.id, message.result);
-          feed(worker);
-        } else if (message.type === 'error') {
-          failed = true;
-          const job = jobs[message.id];
-          stopAll().finally(() =>
-            reject(
-              new EngineError(
-                message.error.code,
-                `${job.environment} / ${job.entry.name} / seed ${job.seed}: ${message.error.message}`,
-                { hint: message.error.hint },
-              ),
-            ),
-          );
-        }
-      });
-      worker.on('error', (error) => {
-        if (failed) return;
-        failed = true;
-        stopAll().finally(() => reject(error));
-      });
-      feed(worker);
-    }
-  });
+  await runPool<Job, JobResult>(
+    jobs,
+    {
+      entry: new URL('./worker-entry.mjs', import.meta.url),
+      size: workers,
+      label: (job) => `${job.environment} / ${job.entry.name} / seed ${job.seed}`,
+      onProgress: (index, d, t, status) => events.onJobProgress?.(jobs[index], index, d, t, status),
+    },
+    done,
+  );
 }

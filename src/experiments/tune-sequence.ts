@@ -23,6 +23,7 @@ import {
 } from '../evaluation/tuning/space.ts';
 import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { withPath } from './runner.ts';
+import { runPool } from './worker-pool.ts';
 
 /** `1 epoch`, `3 epochs`. */
 export const epochsLabel = (n: number) => (n === 1 ? '1 epoch' : `${n} epochs`);
@@ -233,11 +234,22 @@ export interface SequenceTuneEvents {
  * the end: the winner and the base options retrained on fresh seeds, with 95% intervals, beside
  * popularity and session kNN.
  */
-export function runSequenceTuning(
+export async function runSequenceTuning(
   checked: CheckedSequenceTuneConfig,
   prepared: PreparedLog,
-  options: { dataKey: unknown; runs?: string | null; events?: SequenceTuneEvents },
-): SequenceTuneResult {
+  options: {
+    /** Names the log and its preparation in the run log's keys (e.g. the file's hash and the prepare config). */
+    dataKey: unknown;
+    runs?: string | null;
+    events?: SequenceTuneEvents;
+    /**
+     * Worker threads to train on (0, the default: this thread). They need `source`, the file and
+     * prepare config that `prepared` came from, to read the log themselves.
+     */
+    workers?: number;
+    source?: SequenceLogSource;
+  },
+): Promise<SequenceTuneResult> {
   const { config } = checked;
   const events = options.events ?? {};
   const started = performance.now();
@@ -330,84 +342,86 @@ export function runSequenceTuning(
   const log = new RunLog<SequenceRun>(options.runs ?? null);
   const compute = { runs: 0, reused: 0, epochs: 0, seconds: 0 };
   let finished = 0;
-  const run = (
-    label: string,
-    opts: SequenceModelOptions,
-    epochs: number,
-    seed: number,
-    part: 'validation' | 'test',
-  ): SequenceRun => {
-    const key = runKey({
-      data: options.dataKey,
-      model: config.model,
-      groups: config.groups,
-      metric: config.objective.metric,
-      group: config.objective.group,
-      options: opts,
-      epochs,
-      seed,
-      part,
-    });
-    const cached = log.get(key);
-    compute.runs++;
-    if (cached) {
-      compute.reused++;
-      events.onRunDone?.(label, cached, ++finished, true);
-      return cached;
-    }
-    const t0 = performance.now();
-    const model = new SequenceRecommender({
-      ...modelOptions(opts, epochs, seed),
-      onEpoch: (r) => events.onEpoch?.(label, r.epoch, r.epochs),
-    });
-    try {
-      model.fit(prepared);
-      const evaluation = evaluateNextItem(model, prepared, {
-        part,
-        groups: config.groups,
-        seed,
-        resamples: 50,
+  const workers = options.source ? Math.max(0, options.workers ?? 0) : 0;
+  /** Runs in order; those in the run log are reused, the rest train here or on the worker pool. */
+  const runAll = async (wanted: Array<{ label: string; job: SequenceJob }>): Promise<SequenceRun[]> => {
+    const out: SequenceRun[] = new Array(wanted.length);
+    const todo: Array<{ index: number; key: string; label: string; job: SequenceJob }> = [];
+    wanted.forEach(({ label, job }, index) => {
+      const { groups, objective, model, ...rest } = job;
+      const key = runKey({
+        data: options.dataKey,
+        model,
+        groups,
+        metric: objective.metric,
+        group: objective.group,
+        ...rest,
       });
-      const kept = model.history.reduce(
-        (best, r) => (r.validationNdcg > best.validationNdcg ? r : best),
-        model.history[0],
-      );
-      const result: SequenceRun = {
-        seed,
-        epochs,
-        score: evaluation.groups[config.objective.group].metrics[config.objective.metric].value,
-        metrics: metricValues(evaluation),
-        keptEpoch: opts.keepBest === false ? epochs : kept.epoch,
-        curve: model.history.map(({ epoch, loss, validationNdcg }) => ({ epoch, loss, validationNdcg })),
-        seconds: (performance.now() - t0) / 1000,
-      };
+      const cached = log.get(key);
+      compute.runs++;
+      if (cached) {
+        compute.reused++;
+        out[index] = cached;
+        events.onRunDone?.(label, cached, ++finished, true);
+      } else todo.push({ index, key, label, job });
+    });
+    const store = (k: number, result: SequenceRun) => {
+      const { index, key, label, job } = todo[k];
       log.append(key, result);
-      compute.epochs += epochs;
+      compute.epochs += job.epochs;
       compute.seconds += result.seconds;
+      out[index] = result;
       events.onRunDone?.(label, result, ++finished, false);
-      return result;
-    } finally {
-      model.dispose();
+    };
+    if (workers > 0 && todo.length > 1) {
+      await runPool<SequenceJob, SequenceRun>(
+        todo.map((t) => t.job),
+        {
+          entry: new URL('./sequence-worker-entry.mjs', import.meta.url),
+          workerData: options.source,
+          size: workers,
+          label: (job) => `${job.model} · ${epochsLabel(job.epochs)} · seed ${job.seed}`,
+          onProgress: (k, epoch, epochs) => events.onEpoch?.(todo[k].label, epoch, epochs),
+        },
+        store,
+      );
+    } else {
+      todo.forEach(({ label, job }, k) => {
+        store(
+          k,
+          trainAndScore(job, prepared, (epoch, epochs) => events.onEpoch?.(label, epoch, epochs)),
+        );
+      });
     }
+    return out;
   };
+  const jobOf = (opts: SequenceModelOptions, epochs: number, seed: number, part: 'validation' | 'test') => ({
+    model: config.model,
+    options: opts,
+    epochs,
+    seed,
+    part,
+    groups: config.groups,
+    objective: { metric: config.objective.metric, group: config.objective.group },
+  });
 
   try {
     const planned: Array<Rung & { promoted: number[] }> = [];
     let entering = valid;
     for (let k = 0; k < rungs.length && entering.length > 0; k++) {
       const { budget } = rungs[k];
-      for (const t of entering) {
-        const runs = objectiveSeeds.map((seed) =>
-          run(
-            `trial ${t} · ${epochsLabel(budget)} · seed ${seed}`,
-            trials[t].options,
-            budget,
-            seed,
-            'validation',
-          ),
-        );
-        trials[t].rungs.push({ epochs: budget, runs, score: summarize(runs.map((r) => r.score)) });
-      }
+      const runs = await runAll(
+        entering.flatMap((t) =>
+          objectiveSeeds.map((seed) => ({
+            label: `trial ${t} · ${epochsLabel(budget)} · seed ${seed}`,
+            job: jobOf(trials[t].options, budget, seed, 'validation'),
+          })),
+        ),
+      );
+      entering.forEach((t, n) => {
+        const mine = runs.slice(n * objectiveSeeds.length, (n + 1) * objectiveSeeds.length);
+        trials[t].rungs.push({ epochs: budget, runs: mine, score: summarize(mine.map((r) => r.score)) });
+      });
       const next = rungs[k + 1];
       const promoted = next
         ? promote(
@@ -429,14 +443,17 @@ export function runSequenceTuning(
     const best = leaderboard[0];
     let final: SequenceFinalCheck | undefined;
     if (finalSeeds.length > 0) {
-      const bestRuns: SequenceRun[] = [];
-      const baseRuns: SequenceRun[] = [];
-      for (const seed of finalSeeds) {
-        bestRuns.push(
-          run(`best (trial ${best}) · seed ${seed}`, trials[best].options, config.epochs, seed, 'test'),
-        );
-        baseRuns.push(run(`base options · seed ${seed}`, config.options, config.epochs, seed, 'test'));
-      }
+      const runs = await runAll(
+        finalSeeds.flatMap((seed) => [
+          {
+            label: `best (trial ${best}) · seed ${seed}`,
+            job: jobOf(trials[best].options, config.epochs, seed, 'test'),
+          },
+          { label: `base options · seed ${seed}`, job: jobOf(config.options, config.epochs, seed, 'test') },
+        ]),
+      );
+      const bestRuns = runs.filter((_, i) => i % 2 === 0);
+      const baseRuns = runs.filter((_, i) => i % 2 === 1);
       const bestScore = summarize(bestRuns.map((r) => r.score));
       const baseScore = summarize(baseRuns.map((r) => r.score));
       final = {
@@ -487,6 +504,63 @@ export function runSequenceTuning(
     };
   } finally {
     log.close();
+  }
+}
+
+/** Where a worker reads the log from: the `.nbev` file and how it was prepared. */
+export interface SequenceLogSource {
+  path: string;
+  prepare: unknown;
+}
+
+/** One training run: the model and its options, the budget, the seed and the part it is scored on. */
+export interface SequenceJob {
+  model: string;
+  options: SequenceModelOptions;
+  epochs: number;
+  seed: number;
+  part: 'validation' | 'test';
+  groups: Record<string, string[]>;
+  objective: { metric: (typeof NEXT_ITEM_METRICS)[number]; group: string };
+}
+
+/** Train one configuration on the training sessions and score it on the job's part. */
+export function trainAndScore(
+  job: SequenceJob,
+  prepared: PreparedLog,
+  onEpoch?: (epoch: number, epochs: number) => void,
+): SequenceRun {
+  const t0 = performance.now();
+  const model = new SequenceRecommender({
+    ...job.options,
+    ...SEQUENCE_MODELS[job.model],
+    epochs: job.epochs,
+    seed: job.seed,
+    onEpoch: (r) => onEpoch?.(r.epoch, r.epochs),
+  });
+  try {
+    model.fit(prepared);
+    const evaluation = evaluateNextItem(model, prepared, {
+      part: job.part,
+      groups: job.groups,
+      seed: job.seed,
+      resamples: 50,
+    });
+    const kept = model.history.reduce(
+      (best, r) => (r.validationNdcg > best.validationNdcg ? r : best),
+      model.history[0],
+    );
+    return {
+      seed: job.seed,
+      epochs: job.epochs,
+      score: evaluation.groups[job.objective.group].metrics[job.objective.metric].value,
+      metrics: metricValues(evaluation),
+      keptEpoch: job.options.keepBest === false ? job.epochs : kept.epoch,
+      curve: model.history.map(({ epoch, loss, validationNdcg }) => ({ epoch, loss, validationNdcg })),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    model.dispose();
   }
 }
 

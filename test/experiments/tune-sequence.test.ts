@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { EngineError } from '../../src/core/engine-error.ts';
+import { readEventLog, writeEventLog } from '../../src/data/event-log-file.ts';
+import { prepareLog } from '../../src/data/prepare.ts';
 import { evaluateNextItem, SequenceRecommender } from '../../src/evaluation/index.ts';
 import {
   parseSequenceTuneConfig,
@@ -11,7 +13,7 @@ import {
   type SequenceTuneEvents,
 } from '../../src/experiments/tune-sequence.ts';
 import { renderSequenceTuneReport } from '../../src/experiments/tune-sequence-report.ts';
-import { cycleLog } from '../helpers/cycle-log.ts';
+import { cycleEvents, cycleLog, PREPARE_SUPPORT_1 } from '../helpers/cycle-log.ts';
 
 /** 80 sessions walking a cycle of 12 items: the next item is always learnable, given a usable step size. */
 const prepared = cycleLog(80, 12, ['click']);
@@ -30,9 +32,9 @@ const config = {
   validation: { seeds: 3 },
 };
 
-const codeOf = (fn: () => unknown) => {
+const codeOf = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (error) {
     assert.ok(error instanceof EngineError, `an EngineError, got ${error}`);
     return `${error.code} at ${error.path}`;
@@ -41,10 +43,10 @@ const codeOf = (fn: () => unknown) => {
 };
 
 describe('tuning a sequence model on a log', () => {
-  test('successive halving over epochs, ranked on validation; the test check finds the tuned options better', () => {
+  test('successive halving over epochs, ranked on validation; the test check finds the tuned options better', async () => {
     const labels: string[] = [];
     const events: SequenceTuneEvents = { onRunDone: (label) => labels.push(label) };
-    const result = runSequenceTuning(parseSequenceTuneConfig(config), prepared, {
+    const result = await runSequenceTuning(parseSequenceTuneConfig(config), prepared, {
       dataKey: 'cycle',
       events,
     });
@@ -100,8 +102,8 @@ describe('tuning a sequence model on a log', () => {
     assert.match(html, /<svg/);
   });
 
-  test('every rung trains whole epochs, at least one, also when epochs / eta² is below one', () => {
-    const result = runSequenceTuning(
+  test('every rung trains whole epochs, at least one, also when epochs / eta² is below one', async () => {
+    const result = await runSequenceTuning(
       parseSequenceTuneConfig({
         ...config,
         epochs: 3,
@@ -120,23 +122,45 @@ describe('tuning a sequence model on a log', () => {
     );
   });
 
-  test('the run log makes a rerun reuse every run, with the same result', () => {
+  test('the run log makes a rerun reuse every run, with the same result', async () => {
     const runs = join(mkdtempSync(join(tmpdir(), 'nextbest-tune-seq-')), 'runs.jsonl');
     const checked = parseSequenceTuneConfig({ ...config, validation: { seeds: 2 } });
-    const a = runSequenceTuning(checked, prepared, { dataKey: 'cycle', runs });
-    const b = runSequenceTuning(checked, prepared, { dataKey: 'cycle', runs });
+    const a = await runSequenceTuning(checked, prepared, { dataKey: 'cycle', runs });
+    const b = await runSequenceTuning(checked, prepared, { dataKey: 'cycle', runs });
     assert.equal(a.compute.reused, 0);
     assert.equal(b.compute.reused, b.compute.runs);
     assert.equal(b.compute.epochs, 0, 'nothing retrained');
     assert.equal(b.best, a.best);
     assert.deepEqual(b.final?.bestScore, a.final?.bestScore);
     // Another log (or preparation) is another key: nothing reused.
-    const c = runSequenceTuning(checked, prepared, { dataKey: 'other', runs });
+    const c = await runSequenceTuning(checked, prepared, { dataKey: 'other', runs });
     assert.equal(c.compute.reused, 0);
   });
 
-  test('a drawn combination that is no valid model is set aside with its error; the others run', () => {
-    const result = runSequenceTuning(
+  test('on worker threads reading the log file, the search comes out the same as in this thread', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'nextbest-tune-seq-')), 'cycle.nbev');
+    writeEventLog(path, cycleEvents(80, 12, ['click']).build());
+    const fromFile = prepareLog(readEventLog(path), PREPARE_SUPPORT_1);
+    const checked = parseSequenceTuneConfig({ ...config, validation: { seeds: 2 } });
+    const epochs: string[] = [];
+    const events: SequenceTuneEvents = { onEpoch: (label, epoch) => epochs.push(`${label}/${epoch}`) };
+    const here = await runSequenceTuning(checked, fromFile, { dataKey: 'cycle' });
+    const pooled = await runSequenceTuning(checked, fromFile, {
+      dataKey: 'cycle',
+      workers: 2,
+      source: { path, prepare: PREPARE_SUPPORT_1 },
+      events,
+    });
+    const scores = (r: typeof here) => r.trials.map((t) => t.rungs.map((g) => g.runs.map((x) => x.metrics)));
+    assert.deepEqual(scores(pooled), scores(here));
+    assert.equal(pooled.best, here.best);
+    assert.deepEqual(pooled.final?.bestScore, here.final?.bestScore);
+    assert.deepEqual(pooled.final?.baseScore, here.final?.baseScore);
+    assert.ok(epochs.includes('base options · seed 1002/4'), 'workers report epochs');
+  });
+
+  test('a drawn combination that is no valid model is set aside with its error; the others run', async () => {
+    const result = await runSequenceTuning(
       parseSequenceTuneConfig({
         ...config,
         options: { length: 4, agent: { learningRate: 0.01, network: { embedding: 8, hidden: 8 } } },
@@ -163,31 +187,31 @@ describe('tuning a sequence model on a log', () => {
     );
   });
 
-  test('bad configs are coded errors naming the field', () => {
+  test('bad configs are coded errors naming the field', async () => {
     assert.equal(
-      codeOf(() => parseSequenceTuneConfig({ ...config, model: 'bert4rec' })),
+      await codeOf(() => parseSequenceTuneConfig({ ...config, model: 'bert4rec' })),
       'E_CONFIG_INVALID at model',
     );
     assert.equal(
-      codeOf(() =>
+      await codeOf(() =>
         parseSequenceTuneConfig({ ...config, space: { epochs: { type: 'int', low: 1, high: 9 } } }),
       ),
       'E_CONFIG_INVALID at space.epochs',
     );
     assert.equal(
-      codeOf(() => parseSequenceTuneConfig({ ...config, options: { lenght: 4 } })),
+      await codeOf(() => parseSequenceTuneConfig({ ...config, options: { lenght: 4 } })),
       'E_CONFIG_INVALID at options',
     );
     assert.equal(
-      codeOf(() => parseSequenceTuneConfig({ ...config, objective: { group: 'basket' } })),
+      await codeOf(() => parseSequenceTuneConfig({ ...config, objective: { group: 'basket' } })),
       'E_CONFIG_INVALID at objective.group',
     );
     assert.equal(
-      codeOf(() => parseSequenceTuneConfig({ ...config, search: { minEpochs: 5 } })),
+      await codeOf(() => parseSequenceTuneConfig({ ...config, search: { minEpochs: 5 } })),
       'E_CONFIG_INVALID at search.minEpochs',
     );
     assert.equal(
-      codeOf(() => parseSequenceTuneConfig({ ...config, validation: { seeds: 1 } })),
+      await codeOf(() => parseSequenceTuneConfig({ ...config, validation: { seeds: 1 } })),
       'E_CONFIG_INVALID at validation.seeds',
     );
     // Checked against the log before any training: a base that is no valid model, and a group with no targets.
@@ -196,9 +220,12 @@ describe('tuning a sequence model on a log', () => {
         runSequenceTuning(parseSequenceTuneConfig({ ...config, ...over }), prepared, { dataKey: 'x' }),
       );
     assert.equal(
-      checkedAgainst({ options: { agent: { network: { embedding: 8, hidden: 8, dropout: 0.95 } } } }),
+      await checkedAgainst({ options: { agent: { network: { embedding: 8, hidden: 8, dropout: 0.95 } } } }),
       'E_CONFIG_INVALID at options.agent.network.dropout',
     );
-    assert.equal(checkedAgainst({ objective: { group: 'purchase' } }), 'E_CONFIG_INVALID at objective.group');
+    assert.equal(
+      await checkedAgainst({ objective: { group: 'purchase' } }),
+      'E_CONFIG_INVALID at objective.group',
+    );
   });
 });

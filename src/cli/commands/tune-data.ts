@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { prepareLog } from '../../data/prepare.ts';
@@ -18,19 +19,20 @@ import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
 
 export const tuneDataHelp = `nextbest tune --data events.nbev --config tune.json [--prepare prepare.json] [--out reports/tune]
-              [--runs FILE] [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
+              [--runs FILE] [--workers 2] [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
 
 With --data: tune a sequence model (gru4rec, sqn-gru4rec, sasrec, sqn-sasrec) on an imported log.
 Configurations drawn from the config's space (dotted paths into the model's options, such as
 agent.network.dropout or agent.learningRate) are trained on the training sessions and ranked by a
 metric on the validation sessions (default click NDCG@10); successive halving gives only the best
-1/eta of each rung eta times the epochs. The test sessions are read once, at the end: the winner and
+1/eta of each rung eta times the epochs; runs train on --workers threads (default: one per core;
+0 trains in this thread), and results do not depend on how many. The test sessions are read once, at the end: the winner and
 the base options retrained on fresh seeds, mean ± 95% CI, beside popularity and session kNN.
 Writes results.json and an HTML report; every finished run goes to the run log, so the same command
 continues an interrupted search. Example config: configs/tune-sasrec.json.`;
 
 /** `nextbest tune --data`: a search over a sequence model's settings on an imported log. */
-export function runTuneData(f: {
+export async function runTuneData(f: {
   data: string;
   config?: string;
   prepare?: string;
@@ -38,10 +40,11 @@ export function runTuneData(f: {
   runs?: string;
   strategy?: string;
   trials?: string;
+  workers?: string;
   restart: boolean;
   json: boolean;
   quiet: boolean;
-}): number {
+}): Promise<number> {
   const raw = readJson(f.config ?? '', 'tuning config') as Record<string, unknown>;
   if (f.strategy !== undefined || f.trials !== undefined) {
     const search = { ...((raw.search as Record<string, unknown>) ?? {}) };
@@ -66,9 +69,11 @@ export function runTuneData(f: {
   let bar: ProgressBar | undefined;
   let finished = 0;
   const { config } = checked;
-  const result = runSequenceTuning(checked, prepared, {
+  const result = await runSequenceTuning(checked, prepared, {
     dataKey,
     runs,
+    workers: intFlag('workers', f.workers, availableParallelism(), 0),
+    source: { path: resolve(f.data), prepare: prepareConfig },
     events: {
       onPlan: (total, rungs) => {
         bar = progressBar('tuning', total, quiet);

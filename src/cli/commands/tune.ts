@@ -54,7 +54,7 @@ export async function runTune(argv: string[]): Promise<number> {
       hint: `start from ${f.data ? 'configs/tune-sasrec.json' : 'configs/tune-cartpole.json'}; see nextbest tune --help`,
     });
   }
-  if (f.data) return runTuneData({ ...f, data: f.data });
+  if (f.data) return await runTuneData({ ...f, data: f.data });
   if (f.prepare) {
     throw new EngineError('E_USAGE', '--prepare is read with --data only', {
       path: '--prepare',
