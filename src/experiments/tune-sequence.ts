@@ -70,7 +70,7 @@ export const sequenceTuneConfigSchema = z
         strategy: z.enum(['random', 'successive-halving']).default('successive-halving'),
         trials: z.number().int().min(1).max(1000).default(9),
         eta: z.number().int().min(2).max(10).default(3),
-        /** Epochs of the first successive-halving rung; default epochs / eta². */
+        /** Epochs of the first successive-halving rung; default epochs / eta², rounded (at least 1). */
         minEpochs: z.number().int().min(1).optional(),
         seed: z.number().int().min(0).default(1),
       })
@@ -278,8 +278,8 @@ export async function runSequenceTuning(
     strategy: config.search.strategy,
     trials: config.search.trials,
     maxBudget: config.epochs,
-    // Whole epochs: the first rung trains at least one.
-    minBudget: config.search.minEpochs ?? Math.max(1, config.epochs / config.search.eta ** 2),
+    // Budgets are rounded to whole epochs: any rung down to half an epoch rounds to at least one.
+    minBudget: config.search.minEpochs ?? Math.max(0.5, config.epochs / config.search.eta ** 2),
     eta: config.search.eta,
   });
   const modelOptions = (

@@ -120,6 +120,21 @@ describe('tuning a sequence model on a log', () => {
         [3, 3],
       ],
     );
+    // 8 / 9 rounds to one epoch: three rungs, as for any budget.
+    const eight = await runSequenceTuning(
+      parseSequenceTuneConfig({
+        ...config,
+        epochs: 8,
+        search: { trials: 9, eta: 3 },
+        validation: { seeds: 0 },
+      }),
+      prepared,
+      { dataKey: 'cycle' },
+    );
+    assert.deepEqual(
+      eight.rungs.map((r) => r.budget),
+      [1, 3, 8],
+    );
   });
 
   test('the run log makes a rerun reuse every run, with the same result', async () => {
