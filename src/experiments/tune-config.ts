@@ -11,6 +11,21 @@ import {
 } from '../evaluation/tuning/space.ts';
 import { BASELINES } from './baselines.ts';
 
+/** The seeds of the check after a search: 0 (none) or at least 2, counting up from `firstSeed`. */
+export const FRESH_SEEDS = {
+  seeds: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .refine(
+      (n) => n !== 1,
+      'needs 0 (no check) or at least 2 seeds for an interval (5 for the house standard)',
+    )
+    .default(5),
+  firstSeed: z.number().int().min(0).default(1001),
+};
+
 /**
  * A tuning config: the environment and agent entry of an experiment config, plus the search space
  * over that agent's hyper-parameters, the search strategy, the objective and the final check on fresh
@@ -96,8 +111,7 @@ export const tuneConfigSchema = z
     /** The winner and the base config, retrained on seeds the search never used. */
     validation: z
       .object({
-        seeds: z.number().int().min(0).max(1000).default(5),
-        firstSeed: z.number().int().min(0).default(1001),
+        ...FRESH_SEEDS,
         evaluationEpisodes: z.number().int().positive().max(1_000_000).default(100),
         evaluationSeed: z.number().int().min(0).default(5_000_000),
       })
@@ -166,16 +180,6 @@ export function parseTuneConfig(input: unknown): CheckedTuneConfig {
       path: 'objective.seeds',
       hint: 'set objective.seeds to 2 or more, or objective.rankBy to "mean"',
     });
-  }
-  if (config.validation.seeds === 1) {
-    throw new EngineError(
-      'E_CONFIG_INVALID',
-      'validation needs 0 (none) or at least 2 seeds for an interval',
-      {
-        path: 'validation.seeds',
-        hint: 'set validation.seeds to 0 or 2 or more (5 for the house standard)',
-      },
-    );
   }
   config.search.scaleWithBudget.forEach((path, i) => {
     const inBase = getPath(config.agent, path);

@@ -1,6 +1,7 @@
-import { summarize } from '../evaluation/statistics.ts';
+import { type Summary, summarize } from '../evaluation/statistics.ts';
 import type { ParameterEffect } from '../evaluation/tuning/importance.ts';
 import {
+  type Bar,
   barChart,
   escapeXml,
   type LineSeries,
@@ -124,6 +125,32 @@ function effects(result: TuneResult): string[] {
   });
 }
 
+/** A tuned-against-base check in a few words, for the CLI: `tuned is better ▲ (intervals apart)`. */
+export function verdictWords(v: Parameters<typeof winnerOf>[0]): string {
+  return {
+    tuned: 'tuned is better ▲ (intervals apart)',
+    base: 'base is better ▼ (intervals apart)',
+    neither: 'intervals overlap',
+  }[winnerOf(v)];
+}
+
+/** The same check as a sentence for a report: what was tuned (`configuration`, `options`) and on what. */
+export function verdictSentence(v: Parameters<typeof winnerOf>[0], what: string, on: string): string {
+  return {
+    tuned: `The tuned ${what} better: the two 95% intervals do not overlap.`,
+    base: `The base ${what} better: the two 95% intervals do not overlap.`,
+    neither: `The intervals overlap: on ${on} the difference is not established.`,
+  }[winnerOf(v)];
+}
+
+/** A bar with its 95% whiskers from a summary over seeds. */
+export const summaryBar = (name: string, s: Summary): Bar => ({
+  name,
+  value: s.mean,
+  lower: s.lower,
+  upper: s.upper,
+});
+
 /** A parameter's effect in a few words: `learningRate ρ +0.62`, `gamma η² 0.31 (best 0.99)`. */
 export function effectLine(e: ParameterEffect): string {
   return e.kind === 'spearman'
@@ -183,21 +210,9 @@ function validationSection(result: TuneResult): string {
   const v = result.validation;
   if (!v) return '<p>No validation on fresh seeds was asked for (validation.seeds = 0).</p>';
   const d = v.difference;
-  const verdict = {
-    tuned: 'The tuned configuration is better: the two 95% intervals do not overlap.',
-    base: 'The base configuration is better: the two 95% intervals do not overlap.',
-    neither: 'The intervals overlap: on these fresh seeds the difference is not established.',
-  }[winnerOf(v)];
+  const verdict = verdictSentence(v, 'configuration is', 'these fresh seeds');
   const chart = barChart(
-    [
-      {
-        name: `tuned (trial ${result.best})`,
-        value: v.bestReturn.mean,
-        lower: v.bestReturn.lower,
-        upper: v.bestReturn.upper,
-      },
-      { name: 'base config', value: v.baseReturn.mean, lower: v.baseReturn.lower, upper: v.baseReturn.upper },
-    ],
+    [summaryBar(`tuned (trial ${result.best})`, v.bestReturn), summaryBar('base config', v.baseReturn)],
     { title: `Greedy return on ${v.seeds.length} fresh seeds (95% CI)`, yLabel: 'return per episode' },
   );
   const estimates = v.estimates

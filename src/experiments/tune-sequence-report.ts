@@ -1,6 +1,6 @@
 import { barChart, escapeXml, type LineSeries, lineChart } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
-import { effectRows, htmlTable, valueLabel } from './tune-report.ts';
+import { effectRows, htmlTable, summaryBar, valueLabel, verdictSentence } from './tune-report.ts';
 import { epochsLabel, type SequenceTuneResult } from './tune-sequence.ts';
 
 /** The objective in words: `click NDCG@10`. */
@@ -13,20 +13,11 @@ function finalSection(result: SequenceTuneResult): string {
   if (!v) return '<p>No check on the test sessions was asked for (validation.seeds = 0).</p>';
   const metric = metricLabel(result);
   const d = v.difference;
-  const verdict = v.separated
-    ? d.difference > 0
-      ? 'The tuned options are better: the two 95% intervals do not overlap.'
-      : 'The base options are better: the two 95% intervals do not overlap.'
-    : 'The intervals overlap: on these seeds the difference is not established.';
+  const verdict = verdictSentence(v, 'options are', 'these seeds');
   const chart = barChart(
     [
-      {
-        name: `tuned (trial ${result.best})`,
-        value: v.bestScore.mean,
-        lower: v.bestScore.lower,
-        upper: v.bestScore.upper,
-      },
-      { name: 'base options', value: v.baseScore.mean, lower: v.baseScore.lower, upper: v.baseScore.upper },
+      summaryBar(`tuned (trial ${result.best})`, v.bestScore),
+      summaryBar('base options', v.baseScore),
       ...v.references.map((r) => ({ name: r.model, value: r.value, lower: r.lower, upper: r.upper })),
     ],
     { title: `Test ${metric} (95% CI)`, yLabel: metric },
@@ -61,23 +52,35 @@ function curves(result: SequenceTuneResult, count: number): string {
   });
 }
 
+/**
+ * Rows of the leaderboard: rank, trial, epochs of its top rung, the validation score there (mean ±
+ * 95% CI with several seeds), the epoch its runs kept, and each setting drawn.
+ */
+export function sequenceLeaderboard(
+  result: SequenceTuneResult,
+  top: number,
+): { header: string[]; rows: string[][] } {
+  const keys = Object.keys(result.config.space);
+  const ranked = result.leaderboard.map((i) => result.trials[i]).filter((t) => t.rungs.length > 0);
+  const rows = ranked.slice(0, top).map((t, rank) => {
+    const rung = t.rungs[t.rungs.length - 1];
+    return [
+      String(rank + 1),
+      String(t.index),
+      String(rung.epochs),
+      rung.score.n > 1 ? meanCi(rung.score) : rung.score.mean.toFixed(4),
+      String(Math.round(rung.runs.reduce((sum, r) => sum + r.keptEpoch, 0) / rung.runs.length)),
+      ...keys.map((k) => valueLabel(t.values[k])),
+    ];
+  });
+  return { header: ['#', 'trial', 'epochs', `validation ${metricLabel(result)}`, 'kept', ...keys], rows };
+}
+
 /** A self-contained HTML page for a sequence-model search on a log (inline CSS and SVG). */
 export function renderSequenceTuneReport(result: SequenceTuneResult): string {
   const { config } = result;
   const metric = metricLabel(result);
-  const keys = Object.keys(config.space);
-  const ranked = result.leaderboard.map((i) => result.trials[i]).filter((t) => t.rungs.length > 0);
-  const rows = ranked.slice(0, 15).map((t, rank) => {
-    const top = t.rungs[t.rungs.length - 1];
-    return [
-      String(rank + 1),
-      String(t.index),
-      String(top.epochs),
-      top.score.n > 1 ? meanCi(top.score) : top.score.mean.toFixed(4),
-      String(Math.round(top.runs.reduce((s, r) => s + r.keptEpoch, 0) / top.runs.length)),
-      ...keys.map((k) => valueLabel(t.values[k])),
-    ];
-  });
+  const { header, rows } = sequenceLeaderboard(result, 15);
   const rungRows = result.rungs.map((r, k) => {
     const scores = result.trials.filter((t) => t.rungs[k]).map((t) => t.rungs[k].score.mean);
     return [
@@ -97,11 +100,11 @@ export function renderSequenceTuneReport(result: SequenceTuneResult): string {
 ${finalSection(result)}
 <h2>Leaderboard</h2>
 <p>Ranked by the highest rung reached, then by validation ${escapeXml(metric)} there (mean over seeds). "Kept" is the epoch whose weights a run kept: the best validation NDCG@10.</p>
-${htmlTable(['#', 'trial', 'epochs', `validation ${metric}`, 'kept', ...keys], rows)}
+${htmlTable(header, rows)}
 ${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'epochs', 'trials', `best ${metric}`, 'promoted trials'], rungRows)}` : ''}
 <h2>Each setting's effect</h2>
 <p>Association of each setting with the validation score at each budget that at least 6 trials reached (descriptive, not causal; each setting is drawn independently of the others).</p>
-${result.effects.map((e) => `<h3>After ${epochsLabel(e.epochs)} (${e.trials} trials)</h3>${htmlTable(['setting', 'measure', 'value', 'trials', 'mean score by choice, best first'], effectRows(e.parameters, 4))}`).join('\n') || '<p>Fewer than 6 trials ran at every budget.</p>'}
+${result.effects.map((e) => `<h3>After ${epochsLabel(e.budget)} (${e.trials} trials)</h3>${htmlTable(['setting', 'measure', 'value', 'trials', 'mean score by choice, best first'], effectRows(e.parameters, 4))}`).join('\n') || '<p>Fewer than 6 trials ran at every budget.</p>'}
 <div class="charts">${curves(result, 3) ? `<figure>${curves(result, 3)}</figure>` : ''}</div>
 ${failed.length ? `<details><summary>configurations that were not valid models</summary><pre>${escapeXml(failed.map((t) => `trial ${t.index}: ${t.error?.message}`).join('\n'))}</pre></details>` : ''}
 <details><summary>best options</summary><pre>${escapeXml(JSON.stringify(result.trials[result.best].options, null, 2))}</pre></details>

@@ -11,18 +11,18 @@ import {
   type SequenceRecommenderOptions,
 } from '../evaluation/next-item/sequence-recommender.ts';
 import { intervalsApart, type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
-import { type ParameterEffect, parameterEffects } from '../evaluation/tuning/importance.ts';
+import { effectsByRung, type ParameterEffect } from '../evaluation/tuning/importance.ts';
 import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
 import {
-  applyParameters,
   type CheckedSpace,
   checkSearchSpace,
+  drawTrials,
   type ParameterValues,
-  sampleTrial,
   searchSpaceSchema,
 } from '../evaluation/tuning/space.ts';
 import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { withPath } from './runner.ts';
+import { FRESH_SEEDS } from './tune-config.ts';
 import { runPool } from './worker-pool.ts';
 
 /** `1 epoch`, `3 epochs`. */
@@ -92,13 +92,7 @@ export const sequenceTuneConfigSchema = z
       .strict()
       .prefault({}),
     /** The winner and the base options, retrained on fresh seeds and scored on the test sessions. */
-    validation: z
-      .object({
-        seeds: z.number().int().min(0).max(1000).default(5),
-        firstSeed: z.number().int().min(0).default(1001),
-      })
-      .strict()
-      .prefault({}),
+    validation: z.object(FRESH_SEEDS).strict().prefault({}),
   })
   .strict();
 
@@ -147,16 +141,6 @@ export function parseSequenceTuneConfig(input: unknown): CheckedSequenceTuneConf
       'E_CONFIG_INVALID',
       `search.minEpochs (${config.search.minEpochs}) is more than epochs (${config.epochs})`,
       { path: 'search.minEpochs', hint: 'lower search.minEpochs or raise epochs' },
-    );
-  }
-  if (config.validation.seeds === 1) {
-    throw new EngineError(
-      'E_CONFIG_INVALID',
-      'validation needs 0 (none) or at least 2 seeds for an interval',
-      {
-        path: 'validation.seeds',
-        hint: 'set validation.seeds to 0 or 2 or more (5 for the house standard)',
-      },
     );
   }
   return { config, space };
@@ -214,7 +198,8 @@ export interface SequenceTuneResult {
   /** Trial indices, best first: by the highest rung reached, then the score there. */
   leaderboard: number[];
   best: number;
-  effects: Array<{ epochs: number; trials: number; parameters: ParameterEffect[] }>;
+  /** Parameter effects per rung that at least 6 trials reached; `budget` is in epochs. */
+  effects: Array<{ budget: number; trials: number; parameters: ParameterEffect[] }>;
   compute: { runs: number; reused: number; epochs: number; seconds: number };
   final?: SequenceFinalCheck;
 }
@@ -299,37 +284,16 @@ export async function runSequenceTuning(
   } catch (error) {
     throw withPath(error, 'options');
   }
-  const trials: SequenceTrial[] = [];
-  for (let index = 0; index < config.search.trials; index++) {
-    const values = sampleTrial(checked.space, config.options, config.search.seed, index);
-    const trial: SequenceTrial = { index, values, options: config.options, rungs: [] };
-    try {
-      trial.options = parseConfig(
-        sequenceModelOptionsSchema,
-        applyParameters(config.options, values),
-        `trial ${index}`,
-      );
-      check(trial.options);
-    } catch (error) {
-      const e = error as Error;
-      trial.error = {
-        code: error instanceof EngineError ? error.code : 'E_CONFIG_INVALID',
-        message: e.message,
-      };
-    }
-    trials.push(trial);
-  }
+  const trials: SequenceTrial[] = drawTrials<SequenceModelOptions>({
+    count: config.search.trials,
+    space: checked.space,
+    base: config.options,
+    seed: config.search.seed,
+    build: (drawn, index) => parseConfig(sequenceModelOptionsSchema, drawn, `trial ${index}`),
+    check,
+    noun: 'model',
+  }).map(({ config: options, ...t }) => ({ ...t, options, rungs: [] }));
   const valid = trials.filter((t) => !t.error).map((t) => t.index);
-  if (valid.length === 0) {
-    throw new EngineError(
-      'E_CONFIG_INVALID',
-      `none of the ${trials.length} configurations drawn is a valid model`,
-      {
-        path: 'space',
-        hint: `the first says: ${trials[0].error?.message}`,
-      },
-    );
-  }
   const seedsFrom = (first: number, n: number) => Array.from({ length: n }, (_, s) => first + s);
   const objectiveSeeds = seedsFrom(config.objective.firstSeed, config.objective.seeds);
   const finalSeeds = seedsFrom(config.validation.firstSeed, config.validation.seeds);
@@ -486,19 +450,11 @@ export async function runSequenceTuning(
       trials,
       leaderboard,
       best,
-      effects: planned
-        .map((rung, k) => {
-          const ran = trials.filter((t) => t.rungs.length > k);
-          return {
-            epochs: rung.budget,
-            trials: ran.length,
-            parameters: parameterEffects(
-              checked.space.space,
-              ran.map((t) => ({ values: t.values, score: t.rungs[k].score.mean })),
-            ),
-          };
-        })
-        .filter((e) => e.trials >= 6),
+      effects: effectsByRung(
+        checked.space.space,
+        planned.map((rung) => rung.budget),
+        trials,
+      ),
       compute,
       final,
     };

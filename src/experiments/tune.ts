@@ -1,16 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { EngineError } from '../core/engine-error.ts';
 import { createEnvironment } from '../environments/registry.ts';
 import { intervalsApart, type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
-import { type ParameterEffect, parameterEffects } from '../evaluation/tuning/importance.ts';
+import { effectsByRung, type ParameterEffect } from '../evaluation/tuning/importance.ts';
 import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
-import {
-  applyParameters,
-  getPath,
-  type ParameterValues,
-  sampleTrial,
-  setPath,
-} from '../evaluation/tuning/space.ts';
+import { drawTrials, getPath, type ParameterValues, setPath } from '../evaluation/tuning/space.ts';
 import { byScore, planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { buildAgent, type CurvePoint, type Job, type JobResult } from './run-job.ts';
 import { runJobs, withPath } from './runner.ts';
@@ -106,7 +99,10 @@ export interface TuneEvents {
 }
 
 /** Which side the fresh-seed check favours: only when the two 95% intervals do not overlap. */
-export function winnerOf(v: Validation): 'tuned' | 'base' | 'neither' {
+export function winnerOf(v: {
+  separated: boolean;
+  difference: { difference: number };
+}): 'tuned' | 'base' | 'neither' {
   if (!v.separated) return 'neither';
   return v.difference.difference > 0 ? 'tuned' : 'base';
 }
@@ -204,35 +200,20 @@ export async function runTuning(
   } catch (error) {
     throw withPath(error, 'agent');
   }
-  const trials: Trial[] = [];
-  for (let index = 0; index < config.search.trials; index++) {
-    const values = sampleTrial(checked.space, config.agent, config.search.seed, index);
-    const agent = applyParameters(config.agent, values);
-    const trial: Trial = { index, values, agent, rungs: [] };
-    try {
-      // Budgets change the config only through scaleWithBudget: build each distinct config once.
+  const trials: Trial[] = drawTrials({
+    count: config.search.trials,
+    space: checked.space,
+    base: config.agent,
+    seed: config.search.seed,
+    build: (agent) => agent,
+    // Budgets change the config only through scaleWithBudget: build each distinct config once.
+    check: (agent) => {
       const distinct = new Set(rungs.map((rung) => JSON.stringify(atBudget(config, agent, rung.budget))));
       for (const json of distinct) check(JSON.parse(json));
-    } catch (error) {
-      const e = error as Error;
-      trial.error = {
-        code: error instanceof EngineError ? error.code : 'E_CONFIG_INVALID',
-        message: e.message,
-      };
-    }
-    trials.push(trial);
-  }
+    },
+    noun: 'agent',
+  }).map(({ config: agent, ...t }) => ({ ...t, agent, rungs: [] }));
   const valid = trials.filter((t) => !t.error).map((t) => t.index);
-  if (valid.length === 0) {
-    throw new EngineError(
-      'E_CONFIG_INVALID',
-      `none of the ${trials.length} configurations drawn is a valid agent`,
-      {
-        path: 'space',
-        hint: `the first says: ${trials[0].error?.message}`,
-      },
-    );
-  }
   const objectiveSeeds = Array.from(
     { length: config.objective.seeds },
     (_, s) => config.objective.firstSeed + s,
@@ -391,19 +372,11 @@ export async function runTuning(
       trials,
       leaderboard,
       best,
-      effects: planned
-        .map((rung, k) => {
-          const ran = trials.filter((t) => t.rungs.length > k);
-          return {
-            budget: rung.budget,
-            trials: ran.length,
-            parameters: parameterEffects(
-              checked.space.space,
-              ran.map((t) => ({ values: t.values, score: t.rungs[k].score.mean })),
-            ),
-          };
-        })
-        .filter((e) => e.trials >= 6),
+      effects: effectsByRung(
+        checked.space.space,
+        planned.map((rung) => rung.budget),
+        trials,
+      ),
       compute,
       validation,
     };

@@ -1,22 +1,23 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { prepareLog } from '../../data/prepare.ts';
 import { meanCi } from '../../experiments/report-html.ts';
-import { effectLine, valueLabel } from '../../experiments/tune-report.ts';
+import { effectLine, valueLabel, verdictWords } from '../../experiments/tune-report.ts';
 import {
   epochsLabel,
   parseSequenceTuneConfig,
   runSequenceTuning,
   type SequenceTuneResult,
 } from '../../experiments/tune-sequence.ts';
-import { renderSequenceTuneReport } from '../../experiments/tune-sequence-report.ts';
+import { renderSequenceTuneReport, sequenceLeaderboard } from '../../experiments/tune-sequence-report.ts';
 import { intFlag, readJson, shownPath } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
+import { finishTune } from './tune-output.ts';
 
 export const tuneDataHelp = `nextbest tune --data events.nbev --config tune.json [--prepare prepare.json] [--out reports/tune]
               [--runs FILE] [--workers 2] [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
@@ -94,16 +95,15 @@ export async function runTuneData(f: {
     },
   });
   bar?.stop();
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify(result, null, 1)}\n`);
-  writeFileSync(join(out, 'index.html'), renderSequenceTuneReport(result));
-  if (f.json) {
-    console.log(JSON.stringify(jsonSummary(result, out)));
-  } else {
-    console.log(sequenceTuneSummary(result));
-    console.log(
-      `Report: ${shownPath(join(out, 'index.html'))}  (data: ${shownPath(join(out, 'results.json'))}, run log: ${shownPath(runs)})`,
-    );
-  }
+  finishTune({
+    out,
+    runs,
+    result,
+    html: renderSequenceTuneReport(result),
+    json: f.json,
+    summary: () => jsonSummary(result, out),
+    text: () => sequenceTuneSummary(result),
+  });
   return 0;
 }
 
@@ -138,20 +138,9 @@ function jsonSummary(result: SequenceTuneResult, out: string) {
 export function sequenceTuneSummary(result: SequenceTuneResult): string {
   const { config } = result;
   const metric = `${config.objective.group} ${config.objective.metric.toUpperCase()}`;
-  const keys = Object.keys(config.space);
-  const ranked = result.leaderboard.map((i) => result.trials[i]).filter((t) => t.rungs.length > 0);
-  const rows = ranked.slice(0, 10).map((t, rank) => {
-    const top = t.rungs[t.rungs.length - 1];
-    return [
-      String(rank + 1),
-      String(t.index),
-      String(top.epochs),
-      top.score.n > 1 ? meanCi(top.score) : top.score.mean.toFixed(4),
-      ...keys.map((k) => valueLabel(t.values[k])),
-    ];
-  });
+  const { header, rows } = sequenceLeaderboard(result, 10);
   const parts = [
-    `Leaderboard (validation ${metric}, ${config.objective.seeds} seed(s))\n${formatTable(['#', 'trial', 'epochs', metric, ...keys], rows)}`,
+    `Leaderboard (validation ${metric}, ${config.objective.seeds} seed(s); kept: the epoch whose weights a run kept)\n${formatTable(header, rows)}`,
   ];
   const best = result.trials[result.best];
   parts.push(
@@ -166,20 +155,15 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
     .map(effectLine);
   if (deepest && effects.length > 0) {
     parts.push(
-      `Strongest effects after ${epochsLabel(deepest.epochs)} (${deepest.trials} trials): ${effects.join(', ')}`,
+      `Strongest effects after ${epochsLabel(deepest.budget)} (${deepest.trials} trials): ${effects.join(', ')}`,
     );
   }
   const v = result.final;
   if (v) {
     const d = v.difference;
-    const verdict = v.separated
-      ? d.difference > 0
-        ? 'tuned is better ▲ (intervals apart)'
-        : 'base is better ▼ (intervals apart)'
-      : 'intervals overlap';
     const sign = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
     parts.push(
-      `Test sessions, ${v.seeds.length} fresh seeds (${v.seeds[0]}..${v.seeds.at(-1)}), ${metric}: tuned ${meanCi(v.bestScore)} vs base ${meanCi(v.baseScore)}; Δ ${sign(d.difference)} [${sign(d.lower)}, ${sign(d.upper)}]: ${verdict}\n` +
+      `Test sessions, ${v.seeds.length} fresh seeds (${v.seeds[0]}..${v.seeds.at(-1)}), ${metric}: tuned ${meanCi(v.bestScore)} vs base ${meanCi(v.baseScore)}; Δ ${sign(d.difference)} [${sign(d.lower)}, ${sign(d.upper)}]: ${verdictWords(v)}\n` +
         v.references
           .map((r) => `  ${r.model}: ${r.value.toFixed(4)} [${r.lower.toFixed(4)}, ${r.upper.toFixed(4)}]`)
           .join('\n'),

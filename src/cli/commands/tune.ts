@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../../core/engine-error.ts';
 import { meanCi } from '../../experiments/report-html.ts';
-import { runTuning, type TuneResult, winnerOf } from '../../experiments/tune.ts';
+import { runTuning, type TuneResult } from '../../experiments/tune.ts';
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
 import {
   effectLine,
@@ -13,11 +13,13 @@ import {
   renderTuneReport,
   topRung,
   valueLabel,
+  verdictWords,
 } from '../../experiments/tune-report.ts';
 import { intFlag, parseFlags, readJson, shownPath } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { runTuneData, tuneDataHelp } from './tune-data.ts';
+import { finishTune } from './tune-output.ts';
 
 export const tuneHelp = `nextbest tune --config tune.json [--out reports/tune] [--runs FILE] [--workers 2]
               [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
@@ -101,16 +103,15 @@ export async function runTune(argv: string[]): Promise<number> {
     },
   });
   bar?.stop();
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify(result, null, 1)}\n`);
-  writeFileSync(join(out, 'index.html'), renderTuneReport(result));
-  if (f.json) {
-    console.log(JSON.stringify(jsonSummary(result, out)));
-  } else {
-    console.log(textSummary(result));
-    console.log(
-      `Report: ${shownPath(join(out, 'index.html'))}  (data: ${shownPath(join(out, 'results.json'))}, run log: ${shownPath(runs)})`,
-    );
-  }
+  finishTune({
+    out,
+    runs,
+    result,
+    html: renderTuneReport(result),
+    json: f.json,
+    summary: () => jsonSummary(result, out),
+    text: () => textSummary(result),
+  });
   return 0;
 }
 
@@ -160,13 +161,8 @@ export function textSummary(result: TuneResult): string {
   const v = result.validation;
   if (v) {
     const d = v.difference;
-    const verdict = {
-      tuned: 'tuned is better ▲ (intervals apart)',
-      base: 'base is better ▼ (intervals apart)',
-      neither: 'intervals overlap',
-    }[winnerOf(v)];
     parts.push(
-      `On ${v.seeds.length} fresh seeds: tuned ${meanCi(v.bestReturn)} vs base ${meanCi(v.baseReturn)}; Δ ${d.difference >= 0 ? '+' : '−'}${Math.abs(d.difference).toFixed(2)} [${d.lower.toFixed(2)}, ${d.upper.toFixed(2)}]: ${verdict}`,
+      `On ${v.seeds.length} fresh seeds: tuned ${meanCi(v.bestReturn)} vs base ${meanCi(v.baseReturn)}; Δ ${d.difference >= 0 ? '+' : '−'}${Math.abs(d.difference).toFixed(2)} [${d.lower.toFixed(2)}, ${d.upper.toFixed(2)}]: ${verdictWords(v)}`,
     );
   }
   const c = result.compute;

@@ -92,3 +92,28 @@ export function parameterEffects(
   const strength = (e: ParameterEffect) => (Number.isFinite(e.value) ? Math.abs(e.value) : -1);
   return effects.sort((a, b) => strength(b) - strength(a));
 }
+
+/**
+ * Parameter effects at each rung of a search that at least `minTrials` trials reached: the trials'
+ * mean scores at that rung against their values. Later rungs hold fewer, already selected trials.
+ */
+export function effectsByRung(
+  space: Record<string, { type: string }>,
+  budgets: number[],
+  trials: Array<{ values: Record<string, unknown>; rungs: Array<{ score: { mean: number } }> }>,
+  minTrials = 6,
+): Array<{ budget: number; trials: number; parameters: ParameterEffect[] }> {
+  return budgets
+    .map((budget, k) => {
+      const ran = trials.filter((t) => t.rungs.length > k);
+      return {
+        budget,
+        trials: ran.length,
+        parameters: parameterEffects(
+          space,
+          ran.map((t) => ({ values: t.values, score: t.rungs[k].score.mean })),
+        ),
+      };
+    })
+    .filter((e) => e.trials >= minTrials);
+}

@@ -197,3 +197,52 @@ export function sampleTrial(
   }
   return values;
 }
+
+/** A configuration drawn for a search: its values, the config they make, and why it cannot run if so. */
+export interface DrawnTrial<C> {
+  index: number;
+  values: ParameterValues;
+  /** The built config; when building failed, the base with the values set, as drawn. */
+  config: C;
+  error?: { code: string; message: string };
+}
+
+/**
+ * Draw `count` configurations (values from the space, seeded by search seed and index), build each
+ * from the base and check it. One that fails is kept with its coded error and never runs; if none
+ * is valid, the search is an E_CONFIG_INVALID error quoting the first failure (`noun`: agent, model).
+ */
+export function drawTrials<C>(options: {
+  count: number;
+  space: CheckedSpace;
+  base: Record<string, unknown>;
+  seed: number;
+  build: (drawn: Record<string, unknown>, index: number) => C;
+  check: (config: C) => void;
+  noun: string;
+}): DrawnTrial<C>[] {
+  const trials: DrawnTrial<C>[] = [];
+  for (let index = 0; index < options.count; index++) {
+    const values = sampleTrial(options.space, options.base, options.seed, index);
+    const drawn = applyParameters(options.base, values);
+    const trial: DrawnTrial<C> = { index, values, config: drawn as C };
+    try {
+      trial.config = options.build(drawn, index);
+      options.check(trial.config);
+    } catch (error) {
+      trial.error = {
+        code: error instanceof EngineError ? error.code : 'E_CONFIG_INVALID',
+        message: (error as Error).message,
+      };
+    }
+    trials.push(trial);
+  }
+  if (trials.every((t) => t.error)) {
+    throw new EngineError(
+      'E_CONFIG_INVALID',
+      `none of the ${trials.length} configurations drawn is a valid ${options.noun}`,
+      { path: 'space', hint: `the first says: ${trials[0].error?.message}` },
+    );
+  }
+  return trials;
+}
