@@ -97,6 +97,21 @@ export const sequenceTuneConfigSchema = z
   .strict();
 
 export type SequenceTuneConfig = z.output<typeof sequenceTuneConfigSchema>;
+
+/**
+ * A model's settings as a file: what `tune --data` writes for its winner (best-options.json), and
+ * what `train --data --options` and `evaluate --data --options` read. `model` and `epochs` are the
+ * defaults of --model and --epochs; `options` are exactly the options the search trained.
+ */
+export const sequenceOptionsFileSchema = z
+  .object({
+    model: z.enum(Object.keys(SEQUENCE_MODELS) as [string, ...string[]]).optional(),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    options: sequenceModelOptionsSchema,
+  })
+  .strict();
+
+export type SequenceOptionsFile = z.output<typeof sequenceOptionsFileSchema>;
 export type SequenceModelOptions = z.output<typeof sequenceModelOptionsSchema>;
 
 export interface CheckedSequenceTuneConfig {

@@ -144,6 +144,38 @@ describe('nextbest tune --data', () => {
     assert.equal(result.compute.runs, 3 + 1 + 6);
     assert.ok(result.final.separated && result.final.difference.lower > 0);
     assert.ok(result.best.options.agent.learningRate > 0.0005);
+    assert.match(
+      first.stdout,
+      /Train the winner: nextbest train --data events\.nbev --options out\/best-options\.json/,
+    );
+    // The winner's settings file trains exactly the model the check scored: its first fresh seed
+    // gives the same test HR@5.
+    const trained = run(
+      [
+        'train',
+        '--data',
+        'events.nbev',
+        '--options',
+        result.bestOptions,
+        '--seed',
+        '1001',
+        '--out',
+        'best.json',
+        '--json',
+      ],
+      dir,
+    );
+    assert.equal(trained.status, 0, trained.stderr);
+    const summary = JSON.parse(trained.stdout);
+    assert.equal(summary.model, 'gru4rec');
+    assert.equal(summary.history.length, 3, 'the epochs come from the file');
+    const scored = run(['evaluate', '--data', 'events.nbev', '--load', 'best.json', '--json'], dir);
+    assert.equal(scored.status, 0, scored.stderr);
+    const saved = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
+    assert.equal(
+      JSON.parse(scored.stdout).results[0].groups.click.metrics['hr@5'].value,
+      saved.final.best[0].metrics.click['hr@5'],
+    );
   });
 
   test('bad usage and configs exit 2 with a coded message', () => {
@@ -155,6 +187,10 @@ describe('nextbest tune --data', () => {
     const model = run(['tune', '--data', 'events.nbev', '--config', bad], dir);
     assert.equal(model.status, 2);
     assert.match(model.stderr, /E_CONFIG_INVALID at model/);
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ model: 'gru4rec', options: { lenght: 4 } }));
+    const typo = run(['train', '--data', 'events.nbev', '--options', 'typo.json'], dir);
+    assert.equal(typo.status, 2);
+    assert.match(typo.stderr, /E_CONFIG_INVALID at options/);
     const missing = run(['tune', '--data', 'nowhere.nbev', '--config', config], dir);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /E_FILE_NOT_FOUND/);

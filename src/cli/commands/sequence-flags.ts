@@ -5,6 +5,7 @@ import {
   SEQUENCE_MODELS,
   type SequenceRecommenderOptions,
 } from '../../evaluation/next-item/sequence-recommender.ts';
+import { type SequenceOptionsFile, sequenceOptionsFileSchema } from '../../experiments/tune-sequence.ts';
 import { intFlag, jsonFlag, numberFlag, readJson } from '../args.ts';
 
 export { SEQUENCE_MODELS };
@@ -24,6 +25,7 @@ export const sequenceFlagSpecs = {
   'user-features': { type: 'string' },
   'time-features': { type: 'boolean' },
   'item-groups': { type: 'string' },
+  options: { type: 'string' },
 } as const;
 
 export const sequenceFlagsHelp = `  --epochs 10            passes over the training sessions (the best on validation is kept)
@@ -40,7 +42,9 @@ export const sequenceFlagsHelp = `  --epochs 10            passes over the train
   --act-with supervised  the head that ranks: supervised (SQN's choice) or q
   --user-features a,b    user attributes read beside the sequence (name, name:numeric or name:categorical)
   --time-features        also read the hour of day and day of week
-  --item-groups category an item attribute that groups items (embedding and score shared per group)`;
+  --item-groups category an item attribute that groups items (embedding and score shared per group)
+  --options FILE         start from these model settings (the best-options.json that 'tune --data'
+                         writes: model, epochs and options); the flags above override them`;
 
 export function sequenceOptions(
   name: string,
@@ -71,19 +75,24 @@ export function sequenceOptions(
   const extra = agentConfig ? (readJson(agentConfig, 'agent config') as Record<string, unknown>) : {};
   const userFeatures = typeList('userAttributes', text('user-features')).userAttributes;
   const time = flags['time-features'] === true;
+  // From a settings file, the options are exactly the ones written there (no CLI defaults mixed in,
+  // so a tuned winner trains as it did in the search); flags given beside it still override.
+  const file = text('options') !== undefined ? readOptionsFile(text('options') as string) : undefined;
+  const base = file?.options ?? { length: 10, agent: { learningRate: 0.005 } };
   return {
+    ...base,
     ...model,
     seed,
-    epochs: intFlag('epochs', text('epochs'), 10, 1),
-    length: intFlag('length', text('length'), 10, 1),
-    rewards,
+    epochs: intFlag('epochs', text('epochs'), file?.epochs ?? 10, 1),
+    ...(text('length') !== undefined ? { length: intFlag('length', text('length'), 10, 1) } : {}),
+    ...(rewards ? { rewards } : {}),
     ...typeList('historyTypes', text('history-types')),
     ...typeList('impressionTypes', text('impression-types')),
     ...typeList('actionTypes', text('action-types')),
     ...(userFeatures || time ? { context: { userAttributes: userFeatures ?? [], time } } : {}),
     ...(text('item-groups') ? { itemGroups: text('item-groups') } : {}),
     agent: {
-      learningRate: 0.005,
+      ...base.agent,
       ...extra,
       ...(text('learning-rate') !== undefined
         ? { learningRate: numberFlag('learning-rate', text('learning-rate'), 0.005) }
@@ -102,4 +111,13 @@ function typeList(key: string, value: string | undefined): Record<string, string
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
   return { [key]: names };
+}
+
+/** A model-settings file (see `sequenceOptionsFileSchema`), parsed strictly; errors name the field. */
+export function readOptionsFile(path: string): SequenceOptionsFile {
+  return parseConfig(
+    sequenceOptionsFileSchema,
+    readJson(path, 'model options file'),
+    `model options file '${path}'`,
+  );
 }

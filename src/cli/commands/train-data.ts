@@ -8,9 +8,15 @@ import { intFlag, parseFlags } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
-import { SEQUENCE_MODELS, sequenceFlagSpecs, sequenceFlagsHelp, sequenceOptions } from './sequence-flags.ts';
+import {
+  readOptionsFile,
+  SEQUENCE_MODELS,
+  sequenceFlagSpecs,
+  sequenceFlagsHelp,
+  sequenceOptions,
+} from './sequence-flags.ts';
 
-export const trainDataHelp = `nextbest train --data events.nbev [--model sqn-gru4rec] [--prepare prepare.json] [--seed 0]
+export const trainDataHelp = `nextbest train --data events.nbev [--model sqn-gru4rec] [--options best-options.json] [--prepare prepare.json] [--seed 0]
                [--out model.json] [--purchase-types purchase] [--json] [--quiet] [model flags]
 
 Train a next-item model offline on an imported event log's training sessions, keep the epoch with
@@ -36,7 +42,7 @@ export function runTrainData(argv: string[]): number {
     console.log(trainDataHelp);
     return f.help ? 0 : 2;
   }
-  const name = f.model ?? 'sqn-gru4rec';
+  const name = f.model ?? (f.options ? readOptionsFile(f.options).model : undefined) ?? 'sqn-gru4rec';
   const seed = intFlag('seed', f.seed, 0);
   const options = sequenceOptions(name, f, seed);
   const prepared = prepareLog(readEventLog(f.data), readPrepareConfig(f.prepare));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEventLog } from '../../data/event-log-file.ts';
@@ -10,6 +10,7 @@ import {
   epochsLabel,
   parseSequenceTuneConfig,
   runSequenceTuning,
+  type SequenceOptionsFile,
   type SequenceTuneResult,
 } from '../../experiments/tune-sequence.ts';
 import { renderSequenceTuneReport, sequenceLeaderboard } from '../../experiments/tune-sequence-report.ts';
@@ -30,7 +31,8 @@ metric on the validation sessions (default click NDCG@10); successive halving gi
 0 trains in this thread), and results do not depend on how many. The test sessions are read once, at the end: the winner and
 the base options retrained on fresh seeds, mean ± 95% CI, beside popularity and session kNN.
 Writes results.json and an HTML report; every finished run goes to the run log, so the same command
-continues an interrupted search. Example config: configs/tune-sasrec.json.`;
+continues an interrupted search. The winner's settings go to best-options.json, for
+'nextbest train --data events.nbev --options <out>/best-options.json'. Example config: configs/tune-sasrec.json.`;
 
 /** `nextbest tune --data`: a search over a sequence model's settings on an imported log. */
 export async function runTuneData(f: {
@@ -95,6 +97,14 @@ export async function runTuneData(f: {
     },
   });
   bar?.stop();
+  // The winner's settings, for 'train --data --options': the options exactly as the search trained them.
+  const bestFile = join(out, 'best-options.json');
+  const winner: SequenceOptionsFile = {
+    model: config.model,
+    epochs: config.epochs,
+    options: result.trials[result.best].options,
+  };
+  writeFileSync(bestFile, `${JSON.stringify(winner, null, 2)}\n`);
   finishTune({
     out,
     runs,
@@ -102,7 +112,8 @@ export async function runTuneData(f: {
     html: renderSequenceTuneReport(result),
     json: f.json,
     summary: () => jsonSummary(result, out),
-    text: () => sequenceTuneSummary(result),
+    text: () =>
+      `${sequenceTuneSummary(result)}\n\nTrain the winner: nextbest train --data ${f.data} --options ${shownPath(bestFile)}`,
   });
   return 0;
 }
@@ -111,6 +122,7 @@ function jsonSummary(result: SequenceTuneResult, out: string) {
   const best = result.trials[result.best];
   return {
     report: join(out, 'index.html'),
+    bestOptions: join(out, 'best-options.json'),
     seconds: result.seconds,
     best: { trial: best.index, values: best.values, options: best.options, score: best.rungs.at(-1)?.score },
     leaderboard: result.leaderboard
