@@ -184,7 +184,7 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
   const c = result.compute;
   const failed = result.trials.filter((t) => t.error).length;
   parts.push(
-    `Search cost: ${c.runs} runs (${c.epochs} epochs trained, ${c.seconds.toFixed(0)} s)${c.reused ? `, ${c.reused} reused from the run log` : ''}${failed ? `; ${failed} configurations were not valid models` : ''}; ${result.seconds.toFixed(0)} s in all.`,
+    `Search cost: ${c.runs} runs (${c.epochs} epochs, ${c.seconds.toFixed(0)} s of training)${c.reused ? `, ${c.reused} reused from the run log` : ''}${failed ? `; ${failed} configurations were not valid models` : ''}; ${result.seconds.toFixed(0)} s in all.`,
   );
   return parts.join('\n\n');
 }
