@@ -1,7 +1,7 @@
 import { barChart, escapeXml, type LineSeries, lineChart } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
 import { effectRows, htmlTable, summaryBar, valueLabel, verdictSentence } from './tune-report.ts';
-import { epochsLabel, type SequenceTuneResult } from './tune-sequence.ts';
+import { epochsLabel, type SequenceTrial, type SequenceTuneResult } from './tune-sequence.ts';
 
 /** The objective in words: `click NDCG@10`. */
 function metricLabel(result: SequenceTuneResult): string {
@@ -13,16 +13,23 @@ function finalSection(result: SequenceTuneResult): string {
   if (!v) return '<p>No check on the test sessions was asked for (validation.seeds = 0).</p>';
   const metric = metricLabel(result);
   const d = v.difference;
-  const verdict = verdictSentence(v, 'options are', 'these seeds');
+  const baseWon = result.trials[result.best].base === true;
+  const verdict = baseWon
+    ? 'The base options won the search: no configuration drawn did better on the validation sessions.'
+    : verdictSentence(v, 'options are', 'these seeds');
   const chart = barChart(
     [
-      summaryBar(`tuned (trial ${result.best})`, v.bestScore),
+      ...(baseWon ? [] : [summaryBar(`tuned (trial ${result.best})`, v.bestScore)]),
       summaryBar('base options', v.baseScore),
       ...v.references.map((r) => ({ name: r.model, value: r.value, lower: r.lower, upper: r.upper })),
     ],
     { title: `Test ${metric} (95% CI)`, yLabel: metric },
   );
   const f = (x: number) => x.toFixed(4);
+  if (baseWon) {
+    return `<p>The base options, retrained for ${result.config.epochs} epochs on seeds ${v.seeds[0]}–${v.seeds.at(-1)} (never used in the search) and scored on the test sessions, which the search never read: ${meanCi(v.baseScore)}. Popularity and session kNN on the same sessions: ${v.references.map((r) => `${escapeXml(r.model)} ${f(r.value)} [${f(r.lower)}, ${f(r.upper)}]`).join(', ')}. <strong>${verdict}</strong></p>
+<div class="charts"><figure>${chart}</figure></div>`;
+  }
   return `<p>The winner and the base options, each retrained for ${result.config.epochs} epochs on seeds ${v.seeds[0]}–${v.seeds.at(-1)} (never used in the search) and scored on the test sessions, which the search never read: tuned ${meanCi(v.bestScore)}, base ${meanCi(v.baseScore)}; difference ${f(d.difference)} [${f(d.lower)}, ${f(d.upper)}] (Welch). Popularity and session kNN on the same sessions, with bootstrap intervals over sessions: ${v.references.map((r) => `${escapeXml(r.model)} ${f(r.value)} [${f(r.lower)}, ${f(r.upper)}]`).join(', ')}. <strong>${verdict}</strong></p>
 <div class="charts"><figure>${chart}</figure></div>`;
 }
@@ -39,7 +46,7 @@ function curves(result: SequenceTuneResult, count: number): string {
         y: values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN,
       };
     });
-    return { name: `#${k + 1} trial ${t.index}`, points };
+    return { name: `#${k + 1} trial ${trialName(t)}`, points };
   });
   const ys = series.flatMap((x) => x.points.map((p) => p.y)).filter(Number.isFinite);
   if (ys.length === 0) return '';
@@ -51,6 +58,9 @@ function curves(result: SequenceTuneResult, count: number): string {
     yMin: Math.max(0, Math.floor(Math.min(...ys) * 20) / 20 - 0.05),
   });
 }
+
+/** A trial's name in tables: its index, and `(base)` for the base options. */
+export const trialName = (t: SequenceTrial) => (t.base ? `${t.index} (base)` : String(t.index));
 
 /**
  * Rows of the leaderboard: rank, trial, epochs of its top rung, the validation score there (mean ±
@@ -66,7 +76,7 @@ export function sequenceLeaderboard(
     const rung = t.rungs[t.rungs.length - 1];
     return [
       String(rank + 1),
-      String(t.index),
+      trialName(t),
       String(rung.epochs),
       rung.score.n > 1 ? meanCi(rung.score) : rung.score.mean.toFixed(4),
       String(Math.round(rung.runs.reduce((sum, r) => sum + r.keptEpoch, 0) / rung.runs.length)),

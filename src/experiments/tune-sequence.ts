@@ -73,6 +73,11 @@ export const sequenceTuneConfigSchema = z
         /** Epochs of the first successive-halving rung; default epochs / eta², rounded (at least 1). */
         minEpochs: z.number().int().min(1).optional(),
         seed: z.number().int().min(0).default(1),
+        /**
+         * The base options enter the search as one more trial (the last index, nothing drawn), so
+         * the search returns them when no drawn configuration does better on validation.
+         */
+        includeBase: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -182,6 +187,8 @@ export interface SequenceTrial {
   options: SequenceModelOptions;
   /** Set when the drawn combination is not a valid model on this log (it never trains). */
   error?: { code: string; message: string };
+  /** The base options themselves (search.includeBase), not a draw. */
+  base?: boolean;
   rungs: Array<{ epochs: number; runs: SequenceRun[]; score: Summary }>;
 }
 
@@ -276,7 +283,7 @@ export async function runSequenceTuning(
   }
   const rungs = planRungs({
     strategy: config.search.strategy,
-    trials: config.search.trials,
+    trials: config.search.trials + (config.search.includeBase ? 1 : 0),
     maxBudget: config.epochs,
     // Budgets are rounded to whole epochs: any rung down to half an epoch rounds to at least one.
     minBudget: config.search.minEpochs ?? Math.max(0.5, config.epochs / config.search.eta ** 2),
@@ -308,10 +315,14 @@ export async function runSequenceTuning(
     check,
     noun: 'model',
   }).map(({ config: options, ...t }) => ({ ...t, options, rungs: [] }));
+  if (config.search.includeBase) {
+    trials.push({ index: trials.length, values: {}, options: config.options, base: true, rungs: [] });
+  }
   const valid = trials.filter((t) => !t.error).map((t) => t.index);
   const seedsFrom = (first: number, n: number) => Array.from({ length: n }, (_, s) => first + s);
   const objectiveSeeds = seedsFrom(config.objective.firstSeed, config.objective.seeds);
   const finalSeeds = seedsFrom(config.validation.firstSeed, config.validation.seeds);
+  // The final check trains best and base on each fresh seed (the base alone if it wins).
   events.onPlan?.(
     rungs.reduce((n, r) => n + Math.min(r.trials, valid.length) * objectiveSeeds.length, 0) +
       2 * finalSeeds.length,
@@ -422,17 +433,23 @@ export async function runSequenceTuning(
     const best = leaderboard[0];
     let final: SequenceFinalCheck | undefined;
     if (finalSeeds.length > 0) {
+      // When the base options won the search, they are checked once and compared with themselves.
+      const baseWon = trials[best].base === true;
       const runs = await runAll(
         finalSeeds.flatMap((seed) => [
-          {
-            label: `best (trial ${best}) · seed ${seed}`,
-            job: jobOf(trials[best].options, config.epochs, seed, 'test'),
-          },
+          ...(baseWon
+            ? []
+            : [
+                {
+                  label: `best (trial ${best}) · seed ${seed}`,
+                  job: jobOf(trials[best].options, config.epochs, seed, 'test'),
+                },
+              ]),
           { label: `base options · seed ${seed}`, job: jobOf(config.options, config.epochs, seed, 'test') },
         ]),
       );
-      const bestRuns = runs.filter((_, i) => i % 2 === 0);
-      const baseRuns = runs.filter((_, i) => i % 2 === 1);
+      const bestRuns = baseWon ? runs : runs.filter((_, i) => i % 2 === 0);
+      const baseRuns = baseWon ? runs : runs.filter((_, i) => i % 2 === 1);
       const bestScore = summarize(bestRuns.map((r) => r.score));
       const baseScore = summarize(baseRuns.map((r) => r.score));
       final = {

@@ -134,14 +134,14 @@ describe('nextbest tune --data', () => {
       /Test sessions, 3 fresh seeds \(1001\.\.1003\), click HR@5: tuned .* tuned is better ▲/,
     );
     assert.match(first.stdout, /session-knn: [01]\.\d{4} \[/);
-    assert.match(first.stderr, /rungs 3×1 epochs → 1×3 epochs/);
+    assert.match(first.stderr, /rungs 4×1 epochs → 1×3 epochs/);
     const html = readFileSync(join(dir, 'out', 'index.html'), 'utf8');
     assert.match(html, /The tuned options are better/);
     const again = run(['tune', '--data', 'events.nbev', '--config', config, '--out', 'out', '--json'], dir);
     assert.equal(again.status, 0, again.stderr);
     const result = JSON.parse(again.stdout);
     assert.equal(result.compute.reused, result.compute.runs);
-    assert.equal(result.compute.runs, 3 + 1 + 6);
+    assert.equal(result.compute.runs, 4 + 1 + 6);
     assert.ok(result.final.separated && result.final.difference.lower > 0);
     assert.ok(result.best.options.agent.learningRate > 0.0005);
     assert.match(

@@ -50,17 +50,19 @@ describe('tuning a sequence model on a log', () => {
       dataKey: 'cycle',
       events,
     });
-    // 4 trials for 1 epoch, the best 2 for 2, the best for 4: then 3 fresh seeds each for best and base.
+    // 4 draws and the base for 1 epoch, the best 2 for 2, the best for 4: then 3 fresh seeds each for
+    // best and base.
+    assert.deepEqual(result.trials.at(-1), { ...result.trials.at(-1), index: 4, values: {}, base: true });
     assert.deepEqual(
       result.rungs.map((r) => [r.budget, r.trials, r.promoted.length]),
       [
-        [1, 4, 2],
+        [1, 5, 2],
         [2, 2, 1],
         [4, 1, 0],
       ],
     );
-    assert.equal(labels.length, 4 + 2 + 1 + 6);
-    assert.equal(result.compute.epochs, 4 + 2 * 2 + 4 + 6 * 4);
+    assert.equal(labels.length, 5 + 2 + 1 + 6);
+    assert.equal(result.compute.epochs, 5 + 2 * 2 + 4 + 6 * 4);
     const best = result.trials[result.best];
     assert.equal(best.rungs.length, 3, 'the winner ran every rung');
     // Promotion follows the validation scores of the rung before.
@@ -116,7 +118,7 @@ describe('tuning a sequence model on a log', () => {
     assert.deepEqual(
       result.rungs.map((r) => [r.budget, r.trials]),
       [
-        [1, 9],
+        [1, 10],
         [3, 3],
       ],
     );
@@ -135,6 +137,25 @@ describe('tuning a sequence model on a log', () => {
       eight.rungs.map((r) => r.budget),
       [1, 3, 8],
     );
+  });
+
+  test('when nothing drawn beats the base options on validation, the search returns them and checks them once', async () => {
+    const labels: string[] = [];
+    const result = await runSequenceTuning(
+      parseSequenceTuneConfig({
+        ...config,
+        options: { length: 4, agent: { learningRate: 0.02, network: { embedding: 8, hidden: 8 } } },
+        space: { 'agent.learningRate': { type: 'float', low: 0.000001, high: 0.00001, log: true } },
+      }),
+      prepared,
+      { dataKey: 'cycle', events: { onRunDone: (label) => labels.push(label) } },
+    );
+    assert.equal(result.trials[result.best].base, true);
+    assert.equal(labels.filter((l) => l.startsWith('base options')).length, 3);
+    assert.equal(labels.filter((l) => l.startsWith('best')).length, 0, 'the winner is not trained twice');
+    assert.deepEqual(result.final?.best, result.final?.base);
+    assert.equal(result.final?.difference.difference, 0);
+    assert.match(renderSequenceTuneReport(result), /The base options won the search/);
   });
 
   test('the run log makes a rerun reuse every run, with the same result', async () => {

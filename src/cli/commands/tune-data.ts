@@ -156,9 +156,11 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
   ];
   const best = result.trials[result.best];
   parts.push(
-    `Best: trial ${best.index}, ${Object.entries(best.values)
-      .map(([k, v]) => `${k}=${valueLabel(v)}`)
-      .join(', ')}`,
+    best.base
+      ? `Best: trial ${best.index}, the base options: no configuration drawn did better on validation`
+      : `Best: trial ${best.index}, ${Object.entries(best.values)
+          .map(([k, v]) => `${k}=${valueLabel(v)}`)
+          .join(', ')}`,
   );
   const deepest = result.effects.at(-1);
   const effects = (deepest?.parameters ?? [])
@@ -174,8 +176,11 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
   if (v) {
     const d = v.difference;
     const sign = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+    const check = best.base
+      ? `base options ${meanCi(v.baseScore)} (they won the search)`
+      : `tuned ${meanCi(v.bestScore)} vs base ${meanCi(v.baseScore)}; Δ ${sign(d.difference)} [${sign(d.lower)}, ${sign(d.upper)}]: ${verdictWords(v)}`;
     parts.push(
-      `Test sessions, ${v.seeds.length} fresh seeds (${v.seeds[0]}..${v.seeds.at(-1)}), ${metric}: tuned ${meanCi(v.bestScore)} vs base ${meanCi(v.baseScore)}; Δ ${sign(d.difference)} [${sign(d.lower)}, ${sign(d.upper)}]: ${verdictWords(v)}\n` +
+      `Test sessions, ${v.seeds.length} fresh seeds (${v.seeds[0]}..${v.seeds.at(-1)}), ${metric}: ${check}\n` +
         v.references
           .map((r) => `  ${r.model}: ${r.value.toFixed(4)} [${r.lower.toFixed(4)}, ${r.upper.toFixed(4)}]`)
           .join('\n'),
