@@ -1,3 +1,4 @@
+import { getPath } from '../evaluation/tuning/space.ts';
 import { barChart, escapeXml, type LineSeries, lineChart } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
 import { effectRows, htmlTable, summaryBar, valueLabel, verdictSentence } from './tune-report.ts';
@@ -80,7 +81,8 @@ export function sequenceLeaderboard(
       String(rung.epochs),
       rung.score.n > 1 ? meanCi(rung.score) : rung.score.mean.toFixed(4),
       String(Math.round(rung.runs.reduce((sum, r) => sum + r.keptEpoch, 0) / rung.runs.length)),
-      ...keys.map((k) => valueLabel(t.values[k])),
+      // The base trial draws nothing: show what its options set there (– where it keeps the default).
+      ...keys.map((k) => valueLabel(t.base ? getPath(result.config.options, k) : t.values[k])),
     ];
   });
   return { header: ['#', 'trial', 'epochs', `validation ${metricLabel(result)}`, 'kept', ...keys], rows };
@@ -109,7 +111,7 @@ export function renderSequenceTuneReport(result: SequenceTuneResult): string {
 <h2>Tuned against the base options, on the test sessions</h2>
 ${finalSection(result)}
 <h2>Leaderboard</h2>
-<p>Ranked by the highest rung reached, then by validation ${escapeXml(metric)} there (mean over seeds). "Kept" is the epoch whose weights a run kept: the best validation NDCG@10.</p>
+<p>Ranked by the highest rung reached, then by validation ${escapeXml(metric)} there (mean over seeds). "Kept" is the epoch whose weights a run kept: the best validation NDCG@10. The base row shows what the base options set, and – where they keep the model's default.</p>
 ${htmlTable(header, rows)}
 ${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'epochs', 'trials', `best ${metric}`, 'promoted trials'], rungRows)}` : ''}
 <h2>Each setting's effect</h2>

@@ -128,7 +128,7 @@ describe('nextbest tune --data', () => {
     );
     const first = run(['tune', '--data', 'events.nbev', '--config', config, '--out', 'out'], dir);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /Leaderboard \(validation click HR@5, 1 seed\(s\); kept: /);
+    assert.match(first.stdout, /Leaderboard \(validation click HR@5, 1 seed\(s\); kept: the epoch/);
     assert.match(
       first.stdout,
       /Test sessions, 3 fresh seeds \(1001\.\.1003\), click HR@5: tuned .* tuned is better ▲/,

@@ -82,7 +82,7 @@ export async function runTuneData(f: {
         bar = progressBar('tuning', total, quiet);
         if (!quiet) {
           console.error(
-            `${config.name}: ${config.model}, ${config.search.strategy} over ${config.search.trials} configurations, rungs ${rungs.map((r) => `${r.trials}×${r.budget} epochs`).join(' → ')}, ${config.objective.seeds} seed(s) each, ranked by validation ${config.objective.group} ${config.objective.metric.toUpperCase()}; run log ${shownPath(runs)}`,
+            `${config.name}: ${config.model}, ${config.search.strategy} over ${config.search.trials} configurations${config.search.includeBase ? ' and the base options' : ''}, rungs ${rungs.map((r) => `${r.trials}×${r.budget} epochs`).join(' → ')}, ${config.objective.seeds} seed(s) each, ranked by validation ${config.objective.group} ${config.objective.metric.toUpperCase()}; run log ${shownPath(runs)}`,
           );
         }
       },
@@ -152,7 +152,7 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
   const metric = `${config.objective.group} ${config.objective.metric.toUpperCase()}`;
   const { header, rows } = sequenceLeaderboard(result, 10);
   const parts = [
-    `Leaderboard (validation ${metric}, ${config.objective.seeds} seed(s); kept: the epoch whose weights a run kept)\n${formatTable(header, rows)}`,
+    `Leaderboard (validation ${metric}, ${config.objective.seeds} seed(s); kept: the epoch whose weights a run kept; –: the model's default)\n${formatTable(header, rows)}`,
   ];
   const best = result.trials[result.best];
   parts.push(
