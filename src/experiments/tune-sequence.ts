@@ -6,6 +6,7 @@ import { type PreparedLog, splitSummary } from '../data/prepare.ts';
 import { PopularityModel, SessionKnnModel } from '../evaluation/next-item/baselines.ts';
 import { evaluateNextItem, type NextItemEvaluation } from '../evaluation/next-item/evaluate-next-item.ts';
 import {
+  type EpochReport,
   SEQUENCE_MODELS,
   SequenceRecommender,
   type SequenceRecommenderOptions,
@@ -332,7 +333,6 @@ export async function runSequenceTuning(
   const log = new RunLog<SequenceRun>(options.runs ?? null);
   const compute = { runs: 0, reused: 0, epochs: 0, seconds: 0 };
   let finished = 0;
-  const workers = options.source ? Math.max(0, options.workers ?? 0) : 0;
   /** Runs in order; those in the run log are reused, the rest train here or on the worker pool. */
   const runAll = async (wanted: Array<{ label: string; job: SequenceJob }>): Promise<SequenceRun[]> => {
     const out: SequenceRun[] = new Array(wanted.length);
@@ -363,26 +363,16 @@ export async function runSequenceTuning(
       out[index] = result;
       events.onRunDone?.(label, result, ++finished, false);
     };
-    if (workers > 0 && todo.length > 1) {
-      await runPool<SequenceJob, SequenceRun>(
-        todo.map((t) => t.job),
-        {
-          entry: new URL('./sequence-worker-entry.mjs', import.meta.url),
-          workerData: options.source,
-          size: workers,
-          label: (job) => `${job.model} · ${epochsLabel(job.epochs)} · seed ${job.seed}`,
-          onProgress: (k, epoch, epochs) => events.onEpoch?.(todo[k].label, epoch, epochs),
-        },
-        store,
-      );
-    } else {
-      todo.forEach(({ label, job }, k) => {
-        store(
-          k,
-          trainAndScore(job, prepared, (epoch, epochs) => events.onEpoch?.(label, epoch, epochs)),
-        );
-      });
-    }
+    await runSequenceTasks(
+      todo.map(({ job }) => ({ kind: 'score', job })),
+      prepared,
+      {
+        workers: options.workers,
+        source: options.source,
+        onEpoch: (k, epoch, epochs) => events.onEpoch?.(todo[k].label, epoch, epochs),
+      },
+      (k, result) => store(k, result as SequenceRun),
+    );
     return out;
   };
   const jobOf = (opts: SequenceModelOptions, epochs: number, seed: number, part: 'validation' | 'test') => ({
@@ -512,12 +502,29 @@ export interface SequenceJob {
   objective: { metric: (typeof NEXT_ITEM_METRICS)[number]; group: string };
 }
 
-/** Train one configuration on the training sessions and score it on the job's part. */
-export function trainAndScore(
-  job: SequenceJob,
+/** Train a model on the training sessions and evaluate it on a part: what `evaluate --data` reports per seed. */
+export interface SequenceEvaluationJob {
+  model: string;
+  options: SequenceModelOptions;
+  epochs: number;
+  seed: number;
+  part: 'validation' | 'test';
+  groups: Record<string, string[]>;
+  /** Bootstrap resamples of the sessions for the intervals (default 200). */
+  resamples?: number;
+}
+
+/** What a worker is asked: a search run (scored, for the run log) or a full evaluation. */
+export type SequenceTask =
+  | { kind: 'score'; job: SequenceJob }
+  | { kind: 'evaluate'; job: SequenceEvaluationJob };
+
+/** Train one configuration (seeded) on the training sessions and evaluate it on the job's part. */
+export function fitAndEvaluate(
+  job: SequenceEvaluationJob,
   prepared: PreparedLog,
   onEpoch?: (epoch: number, epochs: number) => void,
-): SequenceRun {
+): { evaluation: NextItemEvaluation; history: EpochReport[]; seconds: number } {
   const t0 = performance.now();
   const model = new SequenceRecommender({
     ...job.options,
@@ -532,24 +539,80 @@ export function trainAndScore(
       part: job.part,
       groups: job.groups,
       seed: job.seed,
-      resamples: 50,
+      resamples: job.resamples ?? 200,
     });
-    const kept = model.history.reduce(
-      (best, r) => (r.validationNdcg > best.validationNdcg ? r : best),
-      model.history[0],
-    );
-    return {
-      seed: job.seed,
-      epochs: job.epochs,
-      score: evaluation.groups[job.objective.group].metrics[job.objective.metric].value,
-      metrics: metricValues(evaluation),
-      keptEpoch: job.options.keepBest === false ? job.epochs : kept.epoch,
-      curve: model.history.map(({ epoch, loss, validationNdcg }) => ({ epoch, loss, validationNdcg })),
-      seconds: (performance.now() - t0) / 1000,
-    };
+    return { evaluation, history: model.history, seconds: (performance.now() - t0) / 1000 };
   } finally {
     model.dispose();
   }
+}
+
+/** Train one configuration on the training sessions and score it on the job's part. */
+export function trainAndScore(
+  job: SequenceJob,
+  prepared: PreparedLog,
+  onEpoch?: (epoch: number, epochs: number) => void,
+): SequenceRun {
+  const { evaluation, history, seconds } = fitAndEvaluate({ ...job, resamples: 50 }, prepared, onEpoch);
+  const kept = history.reduce((best, r) => (r.validationNdcg > best.validationNdcg ? r : best), history[0]);
+  return {
+    seed: job.seed,
+    epochs: job.epochs,
+    score: evaluation.groups[job.objective.group].metrics[job.objective.metric].value,
+    metrics: metricValues(evaluation),
+    keptEpoch: job.options.keepBest === false ? job.epochs : kept.epoch,
+    curve: history.map(({ epoch, loss, validationNdcg }) => ({ epoch, loss, validationNdcg })),
+    seconds,
+  };
+}
+
+/** Run one task here: what a worker does with it. */
+export function runSequenceTask(
+  task: SequenceTask,
+  prepared: PreparedLog,
+  onEpoch?: (epoch: number, epochs: number) => void,
+): SequenceRun | NextItemEvaluation {
+  return task.kind === 'score'
+    ? trainAndScore(task.job, prepared, onEpoch)
+    : fitAndEvaluate(task.job, prepared, onEpoch).evaluation;
+}
+
+/**
+ * Run tasks on `workers` worker threads that read the log from `source` themselves, or one after
+ * another in this thread (workers 0, no source, or a single task); `done` gets each result with its
+ * index as it arrives.
+ */
+export async function runSequenceTasks(
+  tasks: SequenceTask[],
+  prepared: PreparedLog,
+  options: {
+    workers?: number;
+    source?: SequenceLogSource;
+    onEpoch?: (index: number, epoch: number, epochs: number) => void;
+  },
+  done: (index: number, result: SequenceRun | NextItemEvaluation) => void,
+): Promise<void> {
+  const workers = options.source ? Math.max(0, options.workers ?? 0) : 0;
+  if (workers > 0 && tasks.length > 1) {
+    await runPool<SequenceTask, SequenceRun | NextItemEvaluation>(
+      tasks,
+      {
+        entry: new URL('./sequence-worker-entry.mjs', import.meta.url),
+        workerData: options.source,
+        size: workers,
+        label: ({ job }) => `${job.model} · ${epochsLabel(job.epochs)} · seed ${job.seed}`,
+        onProgress: (k, epoch, epochs) => options.onEpoch?.(k, epoch, epochs),
+      },
+      done,
+    );
+    return;
+  }
+  tasks.forEach((task, k) => {
+    done(
+      k,
+      runSequenceTask(task, prepared, (epoch, epochs) => options.onEpoch?.(k, epoch, epochs)),
+    );
+  });
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINITY);

@@ -95,6 +95,11 @@ describe('nextbest import', () => {
     assert.ok(row.lower <= row.value && row.value <= row.upper, 'the row carries the interval over seeds');
     const knn = out.results[0].groups.click.metrics['hr@10'].value;
     assert.ok(Math.abs(versusSessionKnn.click.difference - (row.value - knn)) < 1e-12, 'difference from kNN');
+    // In this thread the runs come out the same as on the default worker threads.
+    const here = JSON.parse(
+      run([...args, ...small, '--seed', '4', '--seeds', '2', '--workers', '0', '--json'], dir).stdout,
+    );
+    assert.deepEqual(here.seedRuns, out.seedRuns, 'the same runs with --workers 0');
     // The same seed alone reproduces its run; the table names the seeds and the verdict.
     const alone = JSON.parse(run([...args, ...small, '--seed', '5', '--json'], dir).stdout);
     assert.equal(

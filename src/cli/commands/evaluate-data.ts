@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { EngineError } from '../../core/engine-error.ts';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { prepareLog, SPLIT_PARTS, type SplitPart, splitSummary } from '../../data/prepare.ts';
@@ -10,6 +12,11 @@ import {
 import type { NextItemModel } from '../../evaluation/next-item/next-item-model.ts';
 import { SequenceRecommender } from '../../evaluation/next-item/sequence-recommender.ts';
 import { summarize } from '../../evaluation/statistics.ts';
+import {
+  runSequenceTasks,
+  type SequenceModelOptions,
+  type SequenceTask,
+} from '../../experiments/tune-sequence.ts';
 import { intFlag, parseFlags, readJson } from '../args.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
@@ -17,7 +24,7 @@ import { readPrepareConfig } from './prepare-flag.ts';
 import { SEQUENCE_MODELS, sequenceFlagSpecs, sequenceFlagsHelp, sequenceOptions } from './sequence-flags.ts';
 
 export const evaluateDataHelp = `nextbest evaluate --data events.nbev [--prepare prepare.json] [--models popularity,session-knn]
-                  [--part test|validation] [--purchase-types purchase] [--seed 0] [--seeds 1] [--json]
+                  [--part test|validation] [--purchase-types purchase] [--seed 0] [--seeds 1] [--workers 2] [--json]
 
 Rank the whole catalogue for every next interaction of the held-out sessions of an imported log
 (the SQN protocol): HR@5/10/20 and NDCG@5/10/20 for click and purchase targets, with 95% intervals
@@ -27,6 +34,7 @@ Models: popularity and session-knn (the default), and the trainable ${Object.key
 trained here on the training sessions; --load model.json (repeatable) evaluates models saved by
 'nextbest train --data'. --seeds N trains each of those N times (seeds --seed, --seed + 1, ...) and
 reports mean ± 95% CI over the seeds, with each one's difference from session-knn when it runs too.
+Trained runs go to --workers threads (default one per core; 0 trains here); results do not depend on it.
 ${sequenceFlagsHelp}`;
 
 const BASELINES: Record<string, () => NextItemModel> = {
@@ -35,7 +43,7 @@ const BASELINES: Record<string, () => NextItemModel> = {
 };
 const MODEL_NAMES = [...Object.keys(BASELINES), ...Object.keys(SEQUENCE_MODELS)];
 
-export function runEvaluateData(argv: string[]): number {
+export async function runEvaluateData(argv: string[]): Promise<number> {
   const f = parseFlags('evaluate', argv, {
     data: { type: 'string' },
     prepare: { type: 'string' },
@@ -45,6 +53,7 @@ export function runEvaluateData(argv: string[]): number {
     seed: { type: 'string' },
     seeds: { type: 'string' },
     load: { type: 'string', multiple: true },
+    workers: { type: 'string' },
     json: { type: 'boolean', default: false },
     ...sequenceFlagSpecs,
     help: { type: 'boolean', default: false },
@@ -97,6 +106,42 @@ export function runEvaluateData(argv: string[]): number {
     model.dispose();
     bar.update(++done, { status: label });
   }
+  // Every trained model on every seed is one task: on worker threads that read the log themselves
+  // (--workers, default one per core), or here. Results come back in order, whatever the count.
+  const trained = names.filter((name) => SEQUENCE_MODELS[name]);
+  const tasks: SequenceTask[] = trained.flatMap((name) =>
+    Array.from({ length: seeds }, (_, k) => {
+      const { encoder: _e, mode: _m, seed: s, epochs, ...options } = sequenceOptions(name, f, seed + k);
+      return {
+        kind: 'evaluate' as const,
+        job: {
+          model: name,
+          options: options as SequenceModelOptions,
+          epochs: epochs ?? 10,
+          seed: s ?? seed + k,
+          part,
+          groups,
+        },
+      };
+    }),
+  );
+  const evaluations: NextItemEvaluation[] = new Array(tasks.length);
+  await runSequenceTasks(
+    tasks,
+    prepared,
+    {
+      workers: intFlag('workers', f.workers, availableParallelism(), 0),
+      source: { path: resolve(f.data), prepare: prepareConfig },
+      onEpoch: (k, epoch, epochs) =>
+        bar.update(done, {
+          status: `${tasks[k].job.model}${seeds > 1 ? `, seed ${tasks[k].job.seed}` : ''}: epoch ${epoch}/${epochs}`,
+        }),
+    },
+    (k, result) => {
+      evaluations[k] = result as NextItemEvaluation;
+      bar.update(++done, { status: tasks[k].job.model });
+    },
+  );
   for (const name of names) {
     if (!SEQUENCE_MODELS[name]) {
       const model = BASELINES[name]();
@@ -106,15 +151,8 @@ export function runEvaluateData(argv: string[]): number {
       bar.update(++done, { status: name });
       continue;
     }
-    const runs: NextItemEvaluation[] = [];
-    for (let s = seed; s < seed + seeds; s++) {
-      const model = new SequenceRecommender(sequenceOptions(name, f, s));
-      bar.update(done, { status: seeds > 1 ? `fitting ${name}, seed ${s}` : `fitting ${name}` });
-      model.fit(prepared);
-      runs.push(evaluateNextItem(model, prepared, { part, groups, seed: s }));
-      model.dispose();
-      bar.update(++done, { status: name });
-    }
+    const at = trained.indexOf(name) * seeds;
+    const runs = evaluations.slice(at, at + seeds);
     if (seeds > 1) bySeed.set(name, runs);
     results.push(seeds > 1 ? overSeeds(runs) : runs[0]);
   }

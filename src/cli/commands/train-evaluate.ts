@@ -105,7 +105,7 @@ export function runTrain(argv: string[]): number {
   return 0;
 }
 
-export function runEvaluate(argv: string[]): number {
+export function runEvaluate(argv: string[]): number | Promise<number> {
   if (argv.some((a) => a === '--data' || a.startsWith('--data='))) return runEvaluateData(argv);
   const f = parseFlags('evaluate', argv, {
     env: { type: 'string' },
