@@ -2,6 +2,8 @@ import cliProgress from 'cli-progress';
 
 export interface ProgressBar {
   update(value: number, payload?: Record<string, string | number>): void;
+  /** The number of steps changed once known better (e.g. fewer runs than planned). */
+  setTotal(total: number): void;
   stop(): void;
 }
 
@@ -10,7 +12,7 @@ export interface ProgressBar {
  * when quiet is set, so CI logs and pipes get no control characters.
  */
 export function progressBar(label: string, total: number, quiet = false): ProgressBar {
-  if (quiet || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  if (quiet || !process.stderr.isTTY) return { update: () => {}, setTotal: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -24,6 +26,7 @@ export function progressBar(label: string, total: number, quiet = false): Progre
   bar.start(total, 0, { status: '' });
   return {
     update: (value, payload) => bar.update(value, { status: '', ...payload }),
+    setTotal: (total) => bar.setTotal(total),
     stop: () => bar.stop(),
   };
 }

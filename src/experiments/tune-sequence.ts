@@ -229,6 +229,8 @@ export interface SequenceTuneResult {
 
 export interface SequenceTuneEvents {
   onPlan?(totalRuns: number, rungs: Rung[]): void;
+  /** The planned runs changed: the base options won, so the final check trains them alone. */
+  onTotal?(totalRuns: number): void;
   onEpoch?(label: string, epoch: number, epochs: number): void;
   onRunDone?(label: string, run: SequenceRun, finished: number, reused: boolean): void;
 }
@@ -425,6 +427,7 @@ export async function runSequenceTuning(
     if (finalSeeds.length > 0) {
       // When the base options won the search, they are checked once and compared with themselves.
       const baseWon = trials[best].base === true;
+      if (baseWon) events.onTotal?.(finished + finalSeeds.length);
       const runs = await runAll(
         finalSeeds.flatMap((seed) => [
           ...(baseWon

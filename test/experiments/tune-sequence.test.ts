@@ -141,6 +141,7 @@ describe('tuning a sequence model on a log', () => {
 
   test('when nothing drawn beats the base options on validation, the search returns them and checks them once', async () => {
     const labels: string[] = [];
+    const totals: number[] = [];
     const result = await runSequenceTuning(
       parseSequenceTuneConfig({
         ...config,
@@ -148,9 +149,17 @@ describe('tuning a sequence model on a log', () => {
         space: { 'agent.learningRate': { type: 'float', low: 0.000001, high: 0.00001, log: true } },
       }),
       prepared,
-      { dataKey: 'cycle', events: { onRunDone: (label) => labels.push(label) } },
+      {
+        dataKey: 'cycle',
+        events: {
+          onRunDone: (label) => labels.push(label),
+          onPlan: (total) => totals.push(total),
+          onTotal: (total) => totals.push(total),
+        },
+      },
     );
     assert.equal(result.trials[result.best].base, true);
+    assert.deepEqual(totals, [5 + 2 + 1 + 6, labels.length], 'the plan shrinks to the runs made');
     assert.equal(labels.filter((l) => l.startsWith('base options')).length, 3);
     assert.equal(labels.filter((l) => l.startsWith('best')).length, 0, 'the winner is not trained twice');
     assert.deepEqual(result.final?.best, result.final?.base);

@@ -86,6 +86,7 @@ export async function runTuneData(f: {
           );
         }
       },
+      onTotal: (total) => bar?.setTotal(total),
       onEpoch: (label, epoch, epochs) =>
         bar?.update(finished, { status: `${label}: epoch ${epoch}/${epochs}` }),
       onRunDone: (label, run, done, reused) => {
