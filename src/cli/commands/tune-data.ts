@@ -21,18 +21,21 @@ import { readPrepareConfig } from './prepare-flag.ts';
 import { finishTune } from './tune-output.ts';
 
 export const tuneDataHelp = `nextbest tune --data events.nbev --config tune.json [--prepare prepare.json] [--out reports/tune]
-              [--runs FILE] [--workers 2] [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
+              [--runs FILE] [--workers 2] [--strategy successive-halving|random] [--trials N]
+              [--restart] [--json] [--quiet]
 
 With --data: tune a sequence model (gru4rec, sqn-gru4rec, sasrec, sqn-sasrec) on an imported log.
 Configurations drawn from the config's space (dotted paths into the model's options, such as
-agent.network.dropout or agent.learningRate) are trained on the training sessions and ranked by a
-metric on the validation sessions (default click NDCG@10); successive halving gives only the best
-1/eta of each rung eta times the epochs; runs train on --workers threads (default: one per core;
-0 trains in this thread), and results do not depend on how many. The test sessions are read once, at the end: the winner and
-the base options retrained on fresh seeds, mean ± 95% CI, beside popularity and session kNN.
-Writes results.json and an HTML report; every finished run goes to the run log, so the same command
-continues an interrupted search. The winner's settings go to best-options.json, for
-'nextbest train --data events.nbev --options <out>/best-options.json'. Example config: configs/tune-sasrec.json.`;
+agent.network.dropout or agent.learningRate), and the base options themselves, are trained on the
+training sessions and ranked by a metric on the validation sessions (default click NDCG@10);
+successive halving gives only the best 1/eta of each rung eta times the epochs. Runs train on
+--workers threads (default one per core; 0 trains in this thread); results do not depend on how
+many. The test sessions are read once, at the end: the winner and the base options retrained on
+fresh seeds, mean ± 95% CI, beside popularity and session kNN. Writes results.json and an HTML
+report; every finished run goes to the run log, so the same command continues an interrupted
+search. The winner's settings go to best-options.json, for
+'nextbest train --data events.nbev --options <out>/best-options.json'.
+Example config: configs/tune-sasrec.json.`;
 
 /** `nextbest tune --data`: a search over a sequence model's settings on an imported log. */
 export async function runTuneData(f: {
