@@ -151,6 +151,55 @@ export const summaryBar = (name: string, s: Summary): Bar => ({
   upper: s.upper,
 });
 
+/** Each rung of a search: its budget, trials, best mean score and the trials it promoted. */
+export function rungRows(
+  rungs: Array<{ budget: number; trials: number; promoted: number[] }>,
+  trials: Array<{ rungs: Array<{ score: { mean: number } }> }>,
+  digits: number,
+): string[][] {
+  return rungs.map((r, k) => {
+    const scores = trials.filter((t) => t.rungs[k]).map((t) => t.rungs[k].score.mean);
+    return [
+      String(k + 1),
+      String(r.budget),
+      String(r.trials),
+      scores.length ? Math.max(...scores).toFixed(digits) : '–',
+      r.promoted.length ? r.promoted.join(', ') : '–',
+    ];
+  });
+}
+
+/**
+ * The text summary's middle: the winner's drawn values (or `describeBest`'s words), and the
+ * strongest effects at the deepest rung that 6 trials reached (`at` names that budget).
+ */
+export function bestAndEffects(
+  best: { index: number; values: Record<string, unknown> },
+  effects: Array<{ budget: number; trials: number; parameters: ParameterEffect[] }>,
+  at: (budget: number) => string,
+  describeBest?: string,
+): string[] {
+  const lines = [
+    `Best: trial ${best.index}, ${
+      describeBest ??
+      Object.entries(best.values)
+        .map(([k, v]) => `${k}=${valueLabel(v)}`)
+        .join(', ')
+    }`,
+  ];
+  const deepest = effects.at(-1);
+  const strongest = (deepest?.parameters ?? [])
+    .filter((e) => Number.isFinite(e.value))
+    .slice(0, 4)
+    .map(effectLine);
+  if (deepest && strongest.length > 0) {
+    lines.push(
+      `Strongest effects after ${at(deepest.budget)} (${deepest.trials} trials): ${strongest.join(', ')}`,
+    );
+  }
+  return lines;
+}
+
 /** A parameter's effect in a few words: `learningRate ρ +0.62`, `gamma η² 0.31 (best 0.99)`. */
 export function effectLine(e: ParameterEffect): string {
   return e.kind === 'spearman'
@@ -228,16 +277,6 @@ export function renderTuneReport(result: TuneResult): string {
   const { header, rows } = leaderboardRows(result, 15);
   const c = result.compute;
   const failed = result.trials.filter((t) => t.error);
-  const rungRows = result.rungs.map((r, k) => {
-    const scores = result.trials.filter((t) => t.rungs[k]).map((t) => t.rungs[k].score.mean);
-    return [
-      String(k + 1),
-      String(r.budget),
-      String(r.trials),
-      scores.length ? Math.max(...scores).toFixed(2) : '–',
-      r.promoted.length ? r.promoted.join(', ') : '–',
-    ];
-  });
   return `${pageHead(title)}
 <p class="meta">Started ${escapeXml(result.startedAt)} · ${result.seconds.toFixed(0)} s on ${result.workers} worker thread(s) · ${escapeXml(result.config.search.strategy)} over ${result.trials.length} configurations of ${escapeXml(String(result.config.agent.algorithm ?? 'agent'))} on ${escapeXml(result.config.environment.id)} · ${result.config.objective.seeds} seeds per configuration · search cost ${c.runs} runs, ${c.trainSteps.toLocaleString('en')} training steps and ${c.evaluationSteps.toLocaleString('en')} evaluation steps${c.reused ? ` (${c.reused} runs reused from the run log)` : ''}${failed.length ? ` · ${failed.length} configurations were not valid agents` : ''}</p>
 <h2>Tuned against the base config, on fresh seeds</h2>
@@ -245,7 +284,7 @@ ${validationSection(result)}
 <h2>Leaderboard</h2>
 <p>Ranked by the highest budget reached, then by ${escapeXml(objectiveLabel(result))} there.${result.config.objective.kind === 'offline' ? " The true return is the trained agent's greedy return when the simulator plays it afterwards, from the world the log left: the check a real shop's log cannot give, shown here and never used to rank." : ''}</p>
 ${htmlTable(header, rows)}
-${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows)}` : ''}
+${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'steps', 'trials', 'best return', 'promoted trials'], rungRows(result.rungs, result.trials, 2))}` : ''}
 <h2>Each hyper-parameter's effect</h2>
 <p>Association of each parameter with the mean return at each budget that at least 6 trials reached (descriptive, not causal; each parameter is drawn independently of the others). The first budget holds every trial but is short; later ones hold fewer, already selected trials.</p>
 ${result.effects.map((e) => `<h3>After ${e.budget} steps (${e.trials} trials)</h3>${htmlTable(['parameter', 'measure', 'value', 'trials', 'mean return by choice, best first'], effectRows(e.parameters))}`).join('\n')}

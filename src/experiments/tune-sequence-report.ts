@@ -1,7 +1,7 @@
 import { getPath } from '../evaluation/tuning/space.ts';
 import { barChart, escapeXml, type LineSeries, lineChart } from '../report/charts.ts';
 import { meanCi, pageHead } from './report-html.ts';
-import { effectRows, htmlTable, summaryBar, valueLabel, verdictSentence } from './tune-report.ts';
+import { effectRows, htmlTable, rungRows, summaryBar, valueLabel, verdictSentence } from './tune-report.ts';
 import { epochsLabel, type SequenceTrial, type SequenceTuneResult } from './tune-sequence.ts';
 
 /** The objective in words: `click NDCG@10`. */
@@ -93,16 +93,6 @@ export function renderSequenceTuneReport(result: SequenceTuneResult): string {
   const { config } = result;
   const metric = metricLabel(result);
   const { header, rows } = sequenceLeaderboard(result, 15);
-  const rungRows = result.rungs.map((r, k) => {
-    const scores = result.trials.filter((t) => t.rungs[k]).map((t) => t.rungs[k].score.mean);
-    return [
-      String(k + 1),
-      String(r.budget),
-      String(r.trials),
-      scores.length ? Math.max(...scores).toFixed(4) : '–',
-      r.promoted.length ? r.promoted.join(', ') : '–',
-    ];
-  });
   const c = result.compute;
   const failed = result.trials.filter((t) => t.error);
   const s = result.split;
@@ -113,7 +103,7 @@ ${finalSection(result)}
 <h2>Leaderboard</h2>
 <p>Ranked by the highest rung reached, then by validation ${escapeXml(metric)} there (mean over seeds). "Kept" is the epoch whose weights a run kept: the best validation NDCG@10. The base row shows what the base options set, and – where they keep the model's default.</p>
 ${htmlTable(header, rows)}
-${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'epochs', 'trials', `best ${metric}`, 'promoted trials'], rungRows)}` : ''}
+${result.rungs.length > 1 ? `<h2>Successive halving</h2>${htmlTable(['rung', 'epochs', 'trials', `best ${metric}`, 'promoted trials'], rungRows(result.rungs, result.trials, 4))}` : ''}
 <h2>Each setting's effect</h2>
 <p>Association of each setting with the validation score at each budget that at least 6 trials reached (descriptive, not causal; each setting is drawn independently of the others).</p>
 ${result.effects.map((e) => `<h3>After ${epochsLabel(e.budget)} (${e.trials} trials)</h3>${htmlTable(['setting', 'measure', 'value', 'trials', 'mean score by choice, best first'], effectRows(e.parameters, 4))}`).join('\n') || '<p>Fewer than 6 trials ran at every budget.</p>'}

@@ -494,17 +494,6 @@ export interface SequenceLogSource {
   prepare: unknown;
 }
 
-/** One training run: the model and its options, the budget, the seed and the part it is scored on. */
-export interface SequenceJob {
-  model: string;
-  options: SequenceModelOptions;
-  epochs: number;
-  seed: number;
-  part: 'validation' | 'test';
-  groups: Record<string, string[]>;
-  objective: { metric: (typeof NEXT_ITEM_METRICS)[number]; group: string };
-}
-
 /** Train a model on the training sessions and evaluate it on a part: what `evaluate --data` reports per seed. */
 export interface SequenceEvaluationJob {
   model: string;
@@ -515,6 +504,11 @@ export interface SequenceEvaluationJob {
   groups: Record<string, string[]>;
   /** Bootstrap resamples of the sessions for the intervals (default 200). */
   resamples?: number;
+}
+
+/** One run of a search: an evaluation job and the metric it is scored by. */
+export interface SequenceJob extends Omit<SequenceEvaluationJob, 'resamples'> {
+  objective: { metric: (typeof NEXT_ITEM_METRICS)[number]; group: string };
 }
 
 /** What a worker is asked: a search run (scored, for the run log) or a full evaluation. */

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { readEventLog } from '../../data/event-log-file.ts';
 import { prepareLog } from '../../data/prepare.ts';
 import { meanCi } from '../../experiments/report-html.ts';
-import { effectLine, valueLabel, verdictWords } from '../../experiments/tune-report.ts';
+import { bestAndEffects, verdictWords } from '../../experiments/tune-report.ts';
 import {
   epochsLabel,
   parseSequenceTuneConfig,
@@ -160,22 +160,13 @@ export function sequenceTuneSummary(result: SequenceTuneResult): string {
   ];
   const best = result.trials[result.best];
   parts.push(
-    best.base
-      ? `Best: trial ${best.index}, the base options: no configuration drawn did better on validation`
-      : `Best: trial ${best.index}, ${Object.entries(best.values)
-          .map(([k, v]) => `${k}=${valueLabel(v)}`)
-          .join(', ')}`,
+    ...bestAndEffects(
+      best,
+      result.effects,
+      epochsLabel,
+      best.base ? 'the base options: no configuration drawn did better on validation' : undefined,
+    ),
   );
-  const deepest = result.effects.at(-1);
-  const effects = (deepest?.parameters ?? [])
-    .filter((e) => Number.isFinite(e.value))
-    .slice(0, 4)
-    .map(effectLine);
-  if (deepest && effects.length > 0) {
-    parts.push(
-      `Strongest effects after ${epochsLabel(deepest.budget)} (${deepest.trials} trials): ${effects.join(', ')}`,
-    );
-  }
   const v = result.final;
   if (v) {
     const d = v.difference;

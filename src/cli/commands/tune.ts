@@ -6,13 +6,12 @@ import { meanCi } from '../../experiments/report-html.ts';
 import { runTuning, type TuneResult } from '../../experiments/tune.ts';
 import { parseTuneConfig } from '../../experiments/tune-config.ts';
 import {
-  effectLine,
+  bestAndEffects,
   leaderboardRows,
   objectiveLabel,
   rankedTrials,
   renderTuneReport,
   topRung,
-  valueLabel,
   verdictWords,
 } from '../../experiments/tune-report.ts';
 import { intFlag, parseFlags, readJson, shownPath } from '../args.ts';
@@ -142,22 +141,7 @@ function jsonSummary(result: TuneResult, out: string) {
 export function textSummary(result: TuneResult): string {
   const { header, rows } = leaderboardRows(result, 10);
   const parts = [`Leaderboard (ranked by ${objectiveLabel(result)})\n${formatTable(header, rows)}`];
-  const best = result.trials[result.best];
-  parts.push(
-    `Best: trial ${best.index}, ${Object.entries(best.values)
-      .map(([k, v]) => `${k}=${valueLabel(v)}`)
-      .join(', ')}`,
-  );
-  const deepest = result.effects.at(-1);
-  const effects = (deepest?.parameters ?? [])
-    .filter((e) => Number.isFinite(e.value))
-    .slice(0, 4)
-    .map(effectLine);
-  if (deepest && effects.length > 0) {
-    parts.push(
-      `Strongest effects after ${deepest.budget} steps (${deepest.trials} trials): ${effects.join(', ')}`,
-    );
-  }
+  parts.push(...bestAndEffects(result.trials[result.best], result.effects, (steps) => `${steps} steps`));
   const v = result.validation;
   if (v) {
     const d = v.difference;
