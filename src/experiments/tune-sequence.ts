@@ -139,7 +139,7 @@ export function parseSequenceTuneConfig(input: unknown): CheckedSequenceTuneConf
   const config = parseConfig(sequenceTuneConfigSchema, input, 'sequence tuning config');
   for (const path of Object.keys(config.space)) {
     const head = path.split('.')[0];
-    if (RESERVED[head] !== undefined) {
+    if (Object.hasOwn(RESERVED, head)) {
       throw new EngineError('E_CONFIG_INVALID', `the search cannot vary '${path}'`, {
         path: `space.${path}`,
         hint: RESERVED[head],
@@ -147,7 +147,7 @@ export function parseSequenceTuneConfig(input: unknown): CheckedSequenceTuneConf
     }
   }
   const space = checkSearchSpace(config.space, config.options);
-  if (!(config.objective.group in config.groups)) {
+  if (!Object.hasOwn(config.groups, config.objective.group)) {
     throw new EngineError(
       'E_CONFIG_INVALID',
       `objective.group '${config.objective.group}' is not a target group`,

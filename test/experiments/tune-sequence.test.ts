@@ -252,6 +252,11 @@ describe('tuning a sequence model on a log', () => {
       'E_CONFIG_INVALID at objective.group',
     );
     assert.equal(
+      await codeOf(() => parseSequenceTuneConfig({ ...config, objective: { group: 'toString' } })),
+      'E_CONFIG_INVALID at objective.group',
+      'a name an object inherits is no group',
+    );
+    assert.equal(
       await codeOf(() => parseSequenceTuneConfig({ ...config, search: { minEpochs: 5 } })),
       'E_CONFIG_INVALID at search.minEpochs',
     );
