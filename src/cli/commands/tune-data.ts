@@ -14,11 +14,11 @@ import {
   type SequenceTuneResult,
 } from '../../experiments/tune-sequence.ts';
 import { renderSequenceTuneReport, sequenceLeaderboard } from '../../experiments/tune-sequence-report.ts';
-import { intFlag, readJson, shownPath } from '../args.ts';
+import { intFlag, shownPath } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { readPrepareConfig } from './prepare-flag.ts';
-import { finishTune } from './tune-output.ts';
+import { finishTune, readTuneConfig } from './tune-output.ts';
 
 export const tuneDataHelp = `nextbest tune --data events.nbev --config tune.json [--prepare prepare.json] [--out reports/tune]
               [--runs FILE] [--workers 2] [--strategy successive-halving|random] [--trials N]
@@ -51,13 +51,7 @@ export async function runTuneData(f: {
   json: boolean;
   quiet: boolean;
 }): Promise<number> {
-  const raw = readJson(f.config ?? '', 'tuning config') as Record<string, unknown>;
-  if (f.strategy !== undefined || f.trials !== undefined) {
-    const search = { ...((raw.search as Record<string, unknown>) ?? {}) };
-    if (f.strategy !== undefined) search.strategy = f.strategy;
-    if (f.trials !== undefined) search.trials = intFlag('trials', f.trials, 9, 1);
-    raw.search = search;
-  }
+  const raw = readTuneConfig(f.config ?? '', f, 9);
   const checked = parseSequenceTuneConfig(raw);
   const prepareConfig = readPrepareConfig(f.prepare);
   const prepared = prepareLog(readEventLog(f.data), prepareConfig);

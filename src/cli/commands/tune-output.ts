@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shownPath } from '../args.ts';
+import { intFlag, readJson, shownPath } from '../args.ts';
 
 /**
  * Write a search's results.json and HTML report under `out`, then print its JSON summary (`--json`)
@@ -26,4 +26,20 @@ export function finishTune(options: {
   console.log(
     `Report: ${shownPath(join(out, 'index.html'))}  (data: ${shownPath(join(out, 'results.json'))}, run log: ${shownPath(runs)})`,
   );
+}
+
+/** A tuning config file with --strategy and --trials laid over its `search` section. */
+export function readTuneConfig(
+  path: string,
+  f: { strategy?: string; trials?: string },
+  defaultTrials: number,
+): Record<string, unknown> {
+  const raw = readJson(path, 'tuning config') as Record<string, unknown>;
+  if (f.strategy !== undefined || f.trials !== undefined) {
+    const search = { ...((raw.search as Record<string, unknown>) ?? {}) };
+    if (f.strategy !== undefined) search.strategy = f.strategy;
+    if (f.trials !== undefined) search.trials = intFlag('trials', f.trials, defaultTrials, 1);
+    raw.search = search;
+  }
+  return raw;
 }

@@ -14,11 +14,11 @@ import {
   topRung,
   verdictWords,
 } from '../../experiments/tune-report.ts';
-import { intFlag, parseFlags, readJson, shownPath } from '../args.ts';
+import { intFlag, parseFlags, shownPath } from '../args.ts';
 import { type ProgressBar, progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { runTuneData, tuneDataHelp } from './tune-data.ts';
-import { finishTune } from './tune-output.ts';
+import { finishTune, readTuneConfig } from './tune-output.ts';
 
 export const tuneHelp = `nextbest tune --config tune.json [--out reports/tune] [--runs FILE] [--workers 2]
               [--strategy successive-halving|random] [--trials N] [--restart] [--json] [--quiet]
@@ -62,13 +62,7 @@ export async function runTune(argv: string[]): Promise<number> {
       hint: 'tune a sequence model on a log with --data events.nbev, or drop --prepare',
     });
   }
-  const raw = readJson(f.config, 'tuning config') as Record<string, unknown>;
-  if (f.strategy !== undefined || f.trials !== undefined) {
-    const search = { ...((raw.search as Record<string, unknown>) ?? {}) };
-    if (f.strategy !== undefined) search.strategy = f.strategy;
-    if (f.trials !== undefined) search.trials = intFlag('trials', f.trials, 27, 1);
-    raw.search = search;
-  }
+  const raw = readTuneConfig(f.config, f, 27);
   const checked = parseTuneConfig(raw);
   const workers = intFlag('workers', f.workers, availableParallelism(), 0);
   const out = resolve(f.out ?? join('reports', 'tune'));
