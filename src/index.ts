@@ -17,6 +17,16 @@ export {
 export { parseTuneConfig, type TuneConfig, tuneConfigSchema } from './experiments/tune-config.ts';
 export { renderTuneReport } from './experiments/tune-report.ts';
 export {
+  parseSequenceTuneConfig,
+  runSequenceTuning,
+  type SequenceOptionsFile,
+  type SequenceTuneConfig,
+  type SequenceTuneEvents,
+  type SequenceTuneResult,
+  sequenceTuneConfigSchema,
+} from './experiments/tune-sequence.ts';
+export { renderSequenceTuneReport } from './experiments/tune-sequence-report.ts';
+export {
   Activation,
   getHeap,
   Heap,

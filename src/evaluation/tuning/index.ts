@@ -1,9 +1,11 @@
-export { etaSquared, type ParameterEffect, parameterEffects, spearman } from './importance.ts';
+export { effectsByRung, etaSquared, type ParameterEffect, parameterEffects, spearman } from './importance.ts';
 export { RunLog, runKey } from './run-log.ts';
 export {
   applyParameters,
   type CheckedSpace,
   checkSearchSpace,
+  type DrawnTrial,
+  drawTrials,
   getPath,
   type Parameter,
   type ParameterValues,
