@@ -21,7 +21,7 @@ import {
   type ParameterValues,
   searchSpaceSchema,
 } from '../evaluation/tuning/space.ts';
-import { planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
+import { byScore, planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { withPath } from './runner.ts';
 import { FRESH_SEEDS } from './tune-config.ts';
 import { runPool } from './worker-pool.ts';
@@ -420,7 +420,7 @@ export async function runSequenceTuning(
         level: t.rungs.length,
         score: t.rungs.at(-1)?.score.mean ?? Number.NaN,
       }))
-      .sort((a, b) => b.level - a.level || finite(b.score) - finite(a.score) || a.trial - b.trial)
+      .sort((a, b) => b.level - a.level || byScore(a, b))
       .map((t) => t.trial);
     const best = leaderboard[0];
     let final: SequenceFinalCheck | undefined;
@@ -611,8 +611,6 @@ export async function runSequenceTasks(
     );
   });
 }
-
-const finite = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINITY);
 
 function metricValues(evaluation: NextItemEvaluation): Record<string, Record<string, number>> {
   return Object.fromEntries(
