@@ -81,15 +81,23 @@ export function writeEventLog(path: string, log: EventLog): number {
 
 /** Reads a `.nbev` file written by `nextbest import`. */
 export function readEventLog(path: string): EventLog {
-  let buffer: Buffer;
+  return parseEventLog(readEventLogBytes(path), path);
+}
+
+/** The bytes of a `.nbev` file (for a caller that also hashes them), or E_FILE_NOT_FOUND. */
+export function readEventLogBytes(path: string): Buffer {
   try {
-    buffer = readFileSync(path);
+    return readFileSync(path);
   } catch {
     throw new EngineError('E_FILE_NOT_FOUND', `cannot read event log '${path}'`, {
       path,
       hint: "create one with 'nextbest import'",
     });
   }
+}
+
+/** An event log from the bytes of a `.nbev` file; `path` names it in errors. */
+export function parseEventLog(buffer: Buffer, path: string): EventLog {
   const bad = (why: string) =>
     new EngineError('E_EVENT_LOG_FORMAT', `'${path}' is not a NextBest event log: ${why}`, {
       path,

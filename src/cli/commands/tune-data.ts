@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readEventLog } from '../../data/event-log-file.ts';
+import { parseEventLog, readEventLogBytes } from '../../data/event-log-file.ts';
 import { prepareLog } from '../../data/prepare.ts';
 import { meanCi } from '../../experiments/report-html.ts';
 import { bestAndEffects, verdictWords } from '../../experiments/tune-report.ts';
@@ -54,10 +54,12 @@ export async function runTuneData(f: {
   const raw = readTuneConfig(f.config ?? '', f, 9);
   const checked = parseSequenceTuneConfig(raw);
   const prepareConfig = readPrepareConfig(f.prepare);
-  const prepared = prepareLog(readEventLog(f.data), prepareConfig);
-  // A run is reused only on the same bytes prepared the same way, wherever the file now lives.
+  // The file is read once: parsed for the search, and hashed so that a run is reused only on the
+  // same bytes prepared the same way, wherever the file now lives.
+  const bytes = readEventLogBytes(f.data);
+  const prepared = prepareLog(parseEventLog(bytes, f.data), prepareConfig);
   const dataKey = {
-    sha256: createHash('sha256').update(readFileSync(f.data)).digest('hex'),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     prepare: prepareConfig,
   };
   const out = resolve(f.out ?? join('reports', 'tune'));
