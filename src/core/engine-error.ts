@@ -46,3 +46,12 @@ export class EngineError extends Error {
 export function isEngineError(value: unknown): value is EngineError {
   return value instanceof EngineError;
 }
+
+/** The error with `prefix` put before its field path (a config section's errors, named from the root). */
+export function withPath(error: unknown, prefix: string): unknown {
+  if (!(error instanceof EngineError)) return error;
+  return new EngineError(error.code, error.message, {
+    hint: error.hint,
+    path: error.path ? `${prefix}.${error.path}` : prefix,
+  });
+}

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { EngineError } from '../core/engine-error.ts';
+import { withPath } from '../core/engine-error.ts';
 import { createEnvironment } from '../environments/registry.ts';
 import { type ExperimentConfig, isBaseline } from './config.ts';
 import { buildAgent, type Job, type JobResult, runJob } from './run-job.ts';
@@ -64,15 +64,6 @@ export function checkBuildable(config: ExperimentConfig): void {
         throw withPath(error, `environments.${e}.entries.${i}.agent`);
       }
     });
-  });
-}
-
-/** The error with `prefix` put before its field path (a config section's errors, named from the root). */
-export function withPath(error: unknown, prefix: string): unknown {
-  if (!(error instanceof EngineError)) return error;
-  return new EngineError(error.code, error.message, {
-    hint: error.hint,
-    path: error.path ? `${prefix}.${error.path}` : prefix,
   });
 }
 

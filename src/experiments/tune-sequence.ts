@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config.ts';
-import { EngineError } from '../core/engine-error.ts';
+import { EngineError, withPath } from '../core/engine-error.ts';
 import { contextFeatureSpecSchema } from '../data/context-features.ts';
 import { type PreparedLog, splitSummary } from '../data/prepare.ts';
 import { PopularityModel, SessionKnnModel } from '../evaluation/next-item/baselines.ts';
@@ -22,7 +22,6 @@ import {
   searchSpaceSchema,
 } from '../evaluation/tuning/space.ts';
 import { byScore, planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
-import { withPath } from './runner.ts';
 import { FRESH_SEEDS } from './tune-config.ts';
 import { runPool } from './worker-pool.ts';
 

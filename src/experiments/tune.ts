@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { withPath } from '../core/engine-error.ts';
 import { createEnvironment } from '../environments/registry.ts';
 import { intervalsApart, type Summary, summarize, welchDifference } from '../evaluation/statistics.ts';
 import { effectsByRung, type ParameterEffect } from '../evaluation/tuning/importance.ts';
@@ -6,7 +7,7 @@ import { RunLog, runKey } from '../evaluation/tuning/run-log.ts';
 import { drawTrials, getPath, type ParameterValues, setPath } from '../evaluation/tuning/space.ts';
 import { byScore, planRungs, promote, type Rung } from '../evaluation/tuning/strategies.ts';
 import { buildAgent, type CurvePoint, type Job, type JobResult } from './run-job.ts';
-import { runJobs, withPath } from './runner.ts';
+import { runJobs } from './runner.ts';
 import { type CheckedTuneConfig, rankByOf, type TuneConfig } from './tune-config.ts';
 
 /** One training run of a configuration: what the run log keeps. */

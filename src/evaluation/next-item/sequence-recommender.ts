@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loadAgent } from '../../agents/create-agent.ts';
 import { emptyBatch, SqnAgent, type SqnConfigInput, sqnConfigSchema } from '../../agents/sqn.ts';
 import { parseConfig } from '../../core/config.ts';
-import { EngineError } from '../../core/engine-error.ts';
+import { EngineError, withPath } from '../../core/engine-error.ts';
 import { Rng } from '../../core/rng.ts';
 import { box, discrete } from '../../core/spaces.ts';
 import {
@@ -164,11 +164,7 @@ export class SequenceRecommender implements NextItemModel {
       this.agentConfig(prepared, 256 * 64, encoder?.size ?? 0);
     } catch (error) {
       // The SQN config is the options' `agent`, with the network under it: name the field from there.
-      if (!(error instanceof EngineError)) throw error;
-      throw new EngineError(error.code, error.message, {
-        path: error.path ? `agent.${error.path}` : 'agent',
-        hint: error.hint,
-      });
+      throw withPath(error, 'agent');
     }
   }
 
