@@ -291,18 +291,10 @@ export async function runSequenceTuning(
     minBudget: config.search.minEpochs ?? Math.max(0.5, config.epochs / config.search.eta ** 2),
     eta: config.search.eta,
   });
-  const modelOptions = (
-    opts: SequenceModelOptions,
-    epochs: number,
-    seed: number,
-  ): SequenceRecommenderOptions => ({
-    ...opts,
-    ...SEQUENCE_MODELS[config.model],
-    epochs,
-    seed,
-  });
-  const check = (opts: SequenceModelOptions) =>
-    new SequenceRecommender(modelOptions(opts, 1, config.objective.firstSeed)).checkConfig(prepared);
+  const check = (options: SequenceModelOptions) =>
+    new SequenceRecommender(
+      recommenderOptions({ model: config.model, options, epochs: 1, seed: config.objective.firstSeed }),
+    ).checkConfig(prepared);
   try {
     check(config.options);
   } catch (error) {
@@ -515,6 +507,16 @@ export type SequenceTask =
   | { kind: 'score'; job: SequenceJob }
   | { kind: 'evaluate'; job: SequenceEvaluationJob };
 
+/** The recommender a model name, its options, a budget and a seed make. */
+function recommenderOptions(run: {
+  model: string;
+  options: SequenceModelOptions;
+  epochs: number;
+  seed: number;
+}): SequenceRecommenderOptions {
+  return { ...run.options, ...SEQUENCE_MODELS[run.model], epochs: run.epochs, seed: run.seed };
+}
+
 /** Train one configuration (seeded) on the training sessions and evaluate it on the job's part. */
 export function fitAndEvaluate(
   job: SequenceEvaluationJob,
@@ -523,10 +525,7 @@ export function fitAndEvaluate(
 ): { evaluation: NextItemEvaluation; history: EpochReport[]; seconds: number } {
   const t0 = performance.now();
   const model = new SequenceRecommender({
-    ...job.options,
-    ...SEQUENCE_MODELS[job.model],
-    epochs: job.epochs,
-    seed: job.seed,
+    ...recommenderOptions(job),
     onEpoch: (r) => onEpoch?.(r.epoch, r.epochs),
   });
   try {
